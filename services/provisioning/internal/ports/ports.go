@@ -1,0 +1,164 @@
+// Package ports declares what the application needs of the outside world:
+// the client registry, the user directory and the audit store. Adapters
+// implement them; the application depends on nothing else.
+package ports
+
+import (
+	"context"
+	"time"
+
+	"github.com/craevidence/scim-provisioning/services/provisioning/internal/domain"
+)
+
+// Store is the database behind every repository.
+type Store interface {
+	Repositories
+
+	// Transaction runs fn with repositories bound to one transaction. It
+	// commits when fn returns nil and rolls back otherwise, so a change and
+	// its provisioning event are stored together or not at all.
+	Transaction(ctx context.Context, fn func(tx Repositories) error) error
+
+	// Ping reports whether the database answers, for readiness checks.
+	Ping(ctx context.Context) error
+
+	// Close releases the database connections.
+	Close() error
+}
+
+// Repositories gives access to each repository.
+type Repositories interface {
+	Organizations() OrganizationRegistry
+	Clients() ClientRegistry
+	Directory() UserDirectory
+	Audit() AuditStore
+}
+
+// OrganizationRegistry stores organisations and their plans.
+type OrganizationRegistry interface {
+	// Organization returns an organisation, or a KindNotFound error.
+	Organization(ctx context.Context, id string) (domain.Organization, error)
+	// UpsertOrganization creates the organisation or updates its name and
+	// plan.
+	UpsertOrganization(ctx context.Context, org domain.Organization) error
+}
+
+// ClientRegistry stores SCIM clients and their token hashes. Every method
+// but ClientByTokenHash is scoped to one organisation: a client of another
+// organisation is reported as not found.
+type ClientRegistry interface {
+	CreateClient(ctx context.Context, client domain.ScimClient) error
+	// ClientByTokenHash finds the client whose token hashes to hash, or
+	// returns a KindNotFound error.
+	ClientByTokenHash(ctx context.Context, hash string) (domain.ScimClient, error)
+	Client(ctx context.Context, orgID, clientID string) (domain.ScimClient, error)
+	// ListClients returns the organisation's clients, oldest first.
+	ListClients(ctx context.Context, orgID string) ([]domain.ScimClient, error)
+	// UpdateClient loads the client, locked for the transaction, lets change
+	// modify it, and saves it. An error from change aborts the update.
+	UpdateClient(
+		ctx context.Context,
+		orgID, clientID string,
+		change func(*domain.ScimClient) error,
+	) (domain.ScimClient, error)
+	DeleteClient(ctx context.Context, orgID, clientID string) error
+}
+
+// UserDirectory stores members and groups of each organisation. Every
+// method is scoped to one organisation.
+type UserDirectory interface {
+	// CreateMember stores a new member. It returns a KindAlreadyExists error
+	// with ReasonUniqueness when the userName is taken in the organisation.
+	CreateMember(ctx context.Context, member domain.Member) error
+	Member(ctx context.Context, orgID, memberID string) (domain.Member, error)
+	// MemberByEmail finds a member by any of its emails, case-insensitively.
+	MemberByEmail(ctx context.Context, orgID, email string) (domain.Member, error)
+	// FindMatches returns the members whose userName equals userName or
+	// whose emails include one of emails, case-insensitively.
+	FindMatches(
+		ctx context.Context,
+		orgID, userName string,
+		emails []string,
+	) ([]domain.Member, error)
+	// ListClientMembers returns one page of the members linked to a SCIM
+	// client and the total number that match the query.
+	ListClientMembers(
+		ctx context.Context,
+		orgID, clientID string,
+		query domain.ListQuery,
+	) ([]domain.Member, int64, error)
+	// ListMembers returns one page of every member of the organisation in a
+	// stable order, and the token of the next page ("" on the last).
+	ListMembers(ctx context.Context, orgID string, page Page) ([]domain.Member, string, error)
+	// UpdateMember loads the member, locked for the transaction, lets change
+	// modify it, and saves it. An error from change aborts the update.
+	UpdateMember(
+		ctx context.Context,
+		orgID, memberID string,
+		change func(*domain.Member) error,
+	) (domain.Member, error)
+	// EraseMember deletes the member's personal data and group memberships
+	// for good.
+	EraseMember(ctx context.Context, orgID, memberID string) error
+	// UnlinkClientMembers removes every member from a client's management.
+	UnlinkClientMembers(ctx context.Context, orgID, clientID string) error
+
+	// CreateGroup stores a new group. It returns a KindAlreadyExists error
+	// with ReasonUniqueness when the displayName is taken.
+	CreateGroup(ctx context.Context, group domain.Group) error
+	Group(ctx context.Context, orgID, groupID string) (domain.Group, error)
+	// ListGroups returns one page of the organisation's groups and the total.
+	ListGroups(
+		ctx context.Context,
+		orgID string,
+		query domain.ListQuery,
+	) ([]domain.Group, int64, error)
+	UpdateGroup(
+		ctx context.Context,
+		orgID, groupID string,
+		change func(*domain.Group) error,
+	) (domain.Group, error)
+	DeleteGroup(ctx context.Context, orgID, groupID string) error
+	// GroupMembers returns the members of a group.
+	GroupMembers(ctx context.Context, orgID, groupID string) ([]domain.GroupMember, error)
+	// AddGroupMembers and RemoveGroupMembers change membership as set
+	// operations, without reading the member list. Ids that are not members
+	// of the organisation are refused with KindInvalid.
+	AddGroupMembers(ctx context.Context, orgID, groupID string, memberIDs []string) error
+	RemoveGroupMembers(ctx context.Context, orgID, groupID string, memberIDs []string) error
+	RemoveAllGroupMembers(ctx context.Context, orgID, groupID string) error
+	// GroupsOfMember returns the groups a member belongs to.
+	GroupsOfMember(ctx context.Context, orgID, memberID string) ([]domain.Group, error)
+}
+
+// AuditStore keeps the provisioning log. Events are only ever appended,
+// except by retention.
+type AuditStore interface {
+	AppendEvent(ctx context.Context, event domain.Event) error
+	// ListEvents returns one page of events, newest first, and the token of
+	// the next page ("" on the last).
+	ListEvents(ctx context.Context, orgID string, query EventQuery) ([]domain.Event, string, error)
+	// ClientStatistics counts a client's events.
+	ClientStatistics(ctx context.Context, orgID, clientID string) (domain.ClientStatistics, error)
+	// DeleteEventsBefore removes events older than cutoff and returns how
+	// many it removed.
+	DeleteEventsBefore(ctx context.Context, cutoff time.Time) (int64, error)
+}
+
+// Page asks for one page of a listing.
+type Page struct {
+	Size  int
+	Token string
+}
+
+// EventQuery filters and pages the provisioning log. Zero fields do not
+// filter.
+type EventQuery struct {
+	ClientID  string
+	MemberID  string
+	Operation domain.Operation
+	Outcome   domain.Outcome
+	Since     time.Time
+	Until     time.Time
+	Page      Page
+}
