@@ -1,0 +1,125 @@
+package scim
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestDecodeUserEntraCreate(t *testing.T) {
+	u, err := DecodeUser([]byte(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User",
+	  "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+	  "externalId":"e1","USERNAME":"ada@example.com","active":"True","password":"hunter2",
+	  "emails":[{"primary":true,"type":"work","value":"ada@example.com"}],
+	  "name":{"givenName":"Ada","familyName":"L","formatted":null},"meta":{"resourceType":"User"},
+	  "roles":[],"id":"client-made","groups":[{"value":"g"}],
+	  "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"employeeNumber":42,
+	    "manager":{"value":"m-1","displayName":"ignored"}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.UserName != "ada@example.com" || u.ExternalID != "e1" || u.Active == nil || !*u.Active {
+		t.Errorf("user = %+v", u)
+	}
+	if u.ID != "" || u.Groups != nil || u.Roles != nil {
+		t.Errorf("read-only or empty attributes kept: %+v", u)
+	}
+	if u.Enterprise.EmployeeNumber != "42" || u.Enterprise.Manager.Value != "m-1" ||
+		u.Enterprise.Manager.DisplayName != "" {
+		t.Errorf("enterprise = %+v", u.Enterprise)
+	}
+}
+
+func TestDecodeErrors(t *testing.T) {
+	for body, want := range map[string]string{
+		`{`:                            ErrInvalidSyntax,
+		`[]`:                           ErrInvalidSyntax,
+		`{"userName":"a"} {}`:          ErrInvalidSyntax,
+		`{"userName":true}`:            ErrInvalidValue,
+		`{"active":"yes"}`:             ErrInvalidValue,
+		`{"name":"Ada"}`:               ErrInvalidValue,
+		`{"emails":[{"primary":"x"}]}`: ErrInvalidValue,
+	} {
+		_, err := DecodeUser([]byte(body))
+		var scimErr *Error
+		if !errors.As(err, &scimErr) || scimErr.ScimType != want {
+			t.Errorf("DecodeUser(%s) error = %v, want %s", body, err, want)
+		}
+	}
+}
+
+func TestDecodeGroupMicrosoftSchema(t *testing.T) {
+	g, err := DecodeGroup([]byte(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group",
+	  "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"],
+	  "externalId":"g-ext","displayName":"Sales","meta":{"resourceType":"Group"},
+	  "members":[{"value":"u-1","$ref":null}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.DisplayName != "Sales" || g.ExternalID != "g-ext" || len(g.Members) != 1 ||
+		g.Members[0].Value != "u-1" {
+		t.Errorf("group = %+v", g)
+	}
+}
+
+func TestEncodeUserAndProjection(t *testing.T) {
+	inactive := false
+	u := babs()
+	u.Active = &inactive
+	u.Enterprise = &EnterpriseUser{Department: "R&D"}
+	doc, err := EncodeUser(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(doc)
+	s := string(b)
+	for _, want := range []string{`"active":false`, `"version":"W/\"3\""`, `"resourceType":"User"`,
+		EnterpriseSchemaURN + `"]`, `"department":"R\u0026D"`} {
+		if !strings.Contains(s, want) {
+			t.Errorf("encoded user lacks %s: %s", want, s)
+		}
+	}
+
+	p, err := ParseProjection("userName,emails.value,urn:ietf:params:scim:schemas:extension:"+
+		"enterprise:2.0:User:department", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, _ = EncodeUser(u)
+	got := p.Apply(doc)
+	b, _ = json.Marshal(got)
+	want := `{"emails":[{"value":"bjensen@example.com"}],"id":"2819c223","schemas":` +
+		`["urn:ietf:params:scim:schemas:core:2.0:User","` + EnterpriseSchemaURN + `"],` +
+		`"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"R\u0026D"},` +
+		`"userName":"bjensen"}`
+	if string(b) != want {
+		t.Errorf("projected = %s\nwant        %s", b, want)
+	}
+
+	p, _ = ParseProjection("", "emails,name.givenName,id")
+	doc, _ = EncodeUser(u)
+	got = p.Apply(doc)
+	if _, ok := got["emails"]; ok {
+		t.Error("emails not excluded")
+	}
+	if got["id"] != "2819c223" || got["name"].(map[string]any)["familyName"] != "Jensen" {
+		t.Errorf("excluded too much: %v", got)
+	}
+	if p.Returns("emails") || !p.Returns("name") {
+		t.Error("Returns disagrees with the projection")
+	}
+}
+
+func TestParseETag(t *testing.T) {
+	for in, want := range map[string]int64{`W/"3"`: 3, `"17"`: 17, ` W/"0" `: 0} {
+		if got, ok := ParseETag(in); !ok || got != want {
+			t.Errorf("ParseETag(%q) = %d, %v", in, got, ok)
+		}
+	}
+	for _, in := range []string{`*`, `W/3`, `"x"`, `"-1"`, ``} {
+		if _, ok := ParseETag(in); ok {
+			t.Errorf("ParseETag(%q) accepted", in)
+		}
+	}
+}
