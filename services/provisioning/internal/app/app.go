@@ -1,0 +1,166 @@
+// Package app holds the application services of the provisioning core: the
+// SCIM side (Provisioning), the admin side (ScimClients, Members), the
+// internal directory (Directory) and the retention of the provisioning log.
+// They depend on the domain and the ports only; the gRPC adapter translates
+// requests into their calls.
+package app
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/craevidence/scim-provisioning/pkg/requestid"
+	"github.com/craevidence/scim-provisioning/services/provisioning/internal/domain"
+	"github.com/craevidence/scim-provisioning/services/provisioning/internal/ports"
+)
+
+// Clock returns the current time. Tests replace it to control time.
+type Clock func() time.Time
+
+// SystemClock returns the current time in UTC, truncated to microseconds
+// because that is what Postgres keeps: a value returned from a create then
+// equals the value read back later.
+func SystemClock() time.Time {
+	return time.Now().UTC().Truncate(time.Microsecond)
+}
+
+// NewID returns a fresh identifier for a member, group, client or event.
+// Version 7 UUIDs grow with time, which keeps database indexes compact.
+func NewID() string {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return uuid.NewString()
+	}
+	return id.String()
+}
+
+// ScimCaller is a SCIM client that Authenticate accepted, with its
+// organisation. Every SCIM call is scoped to it.
+type ScimCaller struct {
+	Client       domain.ScimClient
+	Organization domain.Organization
+}
+
+// actor names the caller in provisioning events.
+func (c ScimCaller) actor() string {
+	return "scim:" + c.Client.ID
+}
+
+// Admin is a person managing an organisation, as the admin credential says.
+// The organisation comes from the credential only, never from a request.
+type Admin struct {
+	Subject        string
+	OrganizationID string
+	Role           domain.Role
+}
+
+// actor names the admin in provisioning events.
+func (a Admin) actor() string {
+	return "admin:" + a.Subject
+}
+
+// authorize reports whether the admin may manage SCIM provisioning and
+// members: only owners and admins may.
+func (a Admin) authorize() error {
+	if a.OrganizationID == "" || a.Subject == "" {
+		return domain.Errorf(domain.KindUnauthenticated, "the admin credential names no organisation")
+	}
+	if a.Role != domain.RoleOwner && a.Role != domain.RoleAdmin {
+		return domain.Errorf(domain.KindPermissionDenied,
+			"only owners and admins of the organisation may manage SCIM provisioning")
+	}
+	return nil
+}
+
+// eventRecorder builds provisioning events and writes failure events. The
+// application services share it.
+type eventRecorder struct {
+	store  ports.Store
+	now    Clock
+	logger *slog.Logger
+}
+
+// event returns an event of the operation, stamped with the request id of
+// ctx. The caller fills in the subject and the changed attributes.
+func (r eventRecorder) event(
+	ctx context.Context,
+	orgID, clientID, actor string,
+	op domain.Operation,
+) domain.Event {
+	return domain.Event{
+		ID:             NewID(),
+		OrganizationID: orgID,
+		ClientID:       clientID,
+		Operation:      op,
+		Outcome:        domain.OutcomeSucceeded,
+		Actor:          actor,
+		RequestID:      requestid.FromContext(ctx),
+		OccurredAt:     r.now(),
+	}
+}
+
+// failed appends a failure event for a change that did not happen. It runs
+// in a transaction of its own, after the change rolled back, and survives a
+// cancelled request so a refused or failed call is always logged. A failure
+// to log is reported in the service log but does not replace the caller's
+// error.
+func (r eventRecorder) failed(ctx context.Context, event domain.Event, outcome domain.Outcome, cause error) {
+	event.Outcome = outcome
+	event.ErrorCode = domain.KindOf(cause).String()
+	event.ErrorDetail = callerDetail(cause)
+	event.ChangedAttributes = nil
+
+	ctx = context.WithoutCancel(ctx)
+	err := r.store.Transaction(ctx, func(tx ports.Repositories) error {
+		return tx.Audit().AppendEvent(ctx, event)
+	})
+	if err != nil {
+		r.logger.Error("append failure event",
+			"operation", string(event.Operation),
+			"org_id", event.OrganizationID,
+			"client_id", event.ClientID,
+			"request_id", event.RequestID,
+			"error", err)
+	}
+}
+
+// callerDetail returns what the caller was told about err: the detail of a
+// domain error, or the generic internal message for anything else, so the
+// provisioning log never holds an internal cause either.
+func callerDetail(err error) string {
+	var e *domain.Error
+	if errors.As(err, &e) && e.Kind != domain.KindInternal {
+		return e.Detail
+	}
+	return "internal error"
+}
+
+// asDomainError keeps domain errors and wraps anything else as internal, so
+// the edges always meet a kind.
+func asDomainError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var e *domain.Error
+	if errors.As(err, &e) {
+		return err
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return &domain.Error{Kind: domain.KindUnavailable, Detail: "the request was cancelled", Err: err}
+	}
+	return domain.Internal(err)
+}
+
+// checkVersion compares a resource's version with the one the caller based
+// its change on; zero skips the check.
+func checkVersion(expected, actual int64) error {
+	if expected != 0 && expected != actual {
+		return domain.Errorf(domain.KindPreconditionFailed,
+			"the resource changed since it was read (version %d, now %d)", expected, actual)
+	}
+	return nil
+}

@@ -1,0 +1,349 @@
+package app
+
+import (
+	"context"
+
+	"github.com/craevidence/scim-provisioning/services/provisioning/internal/domain"
+	"github.com/craevidence/scim-provisioning/services/provisioning/internal/ports"
+)
+
+// GroupInput is a group as a SCIM client sends it on create or replace.
+type GroupInput struct {
+	DisplayName string
+	ExternalID  string
+	MemberIDs   []string
+}
+
+// GroupChange changes a group in place. Nil fields stay as they are;
+// membership changes are set operations that never read the member list.
+type GroupChange struct {
+	DisplayName      *string
+	ExternalID       *string
+	AddMemberIDs     []string
+	RemoveMemberIDs  []string
+	RemoveAllMembers bool
+}
+
+// GroupView is a group with its members, or without them when the caller
+// asked to leave them out.
+type GroupView struct {
+	Group   domain.Group
+	Members []domain.GroupMember
+}
+
+// CreateGroup creates a group of the caller's organisation with the given
+// members.
+func (p *Provisioning) CreateGroup(
+	ctx context.Context,
+	caller ScimCaller,
+	input GroupInput,
+) (GroupView, error) {
+	event := p.events.event(ctx, caller.Organization.ID, caller.Client.ID, caller.actor(),
+		domain.OpGroupCreate)
+	if err := domain.ValidateGroupName(input.DisplayName); err != nil {
+		p.events.failed(ctx, event, domain.OutcomeFailed, err)
+		return GroupView{}, err
+	}
+
+	now := p.now()
+	group := domain.Group{
+		ID:             NewID(),
+		OrganizationID: caller.Organization.ID,
+		DisplayName:    input.DisplayName,
+		ExternalID:     input.ExternalID,
+		ClientID:       caller.Client.ID,
+		Version:        1,
+		CreatedAt:      now,
+		UpdatedAt:      now,
+	}
+	event.GroupID = group.ID
+	memberIDs := cleanIDs(input.MemberIDs)
+
+	var view GroupView
+	err := p.store.Transaction(ctx, func(tx ports.Repositories) error {
+		dir := tx.Directory()
+		if err := dir.CreateGroup(ctx, group); err != nil {
+			return err
+		}
+		if len(memberIDs) > 0 {
+			if err := dir.AddGroupMembers(ctx, group.OrganizationID, group.ID, memberIDs); err != nil {
+				return err
+			}
+		}
+
+		event.ChangedAttributes = []string{"displayName"}
+		if len(memberIDs) > 0 {
+			event.ChangedAttributes = append(event.ChangedAttributes, "members")
+		}
+		if err := tx.Audit().AppendEvent(ctx, event); err != nil {
+			return err
+		}
+
+		var err error
+		view, err = groupView(ctx, tx, group, false)
+		return err
+	})
+	if err != nil {
+		err = asDomainError(err)
+		p.events.failed(ctx, event, domain.OutcomeFailed, err)
+		return GroupView{}, err
+	}
+	return view, nil
+}
+
+// GetGroup returns a group of the caller's organisation.
+func (p *Provisioning) GetGroup(
+	ctx context.Context,
+	caller ScimCaller,
+	id string,
+	excludeMembers bool,
+) (GroupView, error) {
+	group, err := p.store.Directory().Group(ctx, caller.Organization.ID, id)
+	if err != nil {
+		return GroupView{}, notFoundAsGroup(asDomainError(err), id)
+	}
+	view, err := groupView(ctx, p.store, group, excludeMembers)
+	return view, asDomainError(err)
+}
+
+// ListGroups returns one page of the organisation's groups and the total
+// number that match.
+func (p *Provisioning) ListGroups(
+	ctx context.Context,
+	caller ScimCaller,
+	query domain.ListQuery,
+	excludeMembers bool,
+) ([]GroupView, int64, error) {
+	query.Normalize()
+	groups, total, err := p.store.Directory().ListGroups(ctx, caller.Organization.ID, query)
+	if err != nil {
+		return nil, 0, asDomainError(err)
+	}
+
+	views := make([]GroupView, 0, len(groups))
+	for _, g := range groups {
+		view, err := groupView(ctx, p.store, g, excludeMembers)
+		if err != nil {
+			return nil, 0, asDomainError(err)
+		}
+		views = append(views, view)
+	}
+	return views, total, nil
+}
+
+// ReplaceGroup replaces a group's attributes and its whole member list.
+func (p *Provisioning) ReplaceGroup(
+	ctx context.Context,
+	caller ScimCaller,
+	id string,
+	input GroupInput,
+	expectedVersion int64,
+) (GroupView, error) {
+	event := p.events.event(ctx, caller.Organization.ID, caller.Client.ID, caller.actor(),
+		domain.OpGroupUpdate)
+	event.GroupID = id
+	if err := domain.ValidateGroupName(input.DisplayName); err != nil {
+		p.events.failed(ctx, event, domain.OutcomeFailed, err)
+		return GroupView{}, err
+	}
+	memberIDs := cleanIDs(input.MemberIDs)
+
+	var view GroupView
+	err := p.store.Transaction(ctx, func(tx ports.Repositories) error {
+		dir := tx.Directory()
+		orgID := caller.Organization.ID
+		var changed []string
+		group, err := dir.UpdateGroup(ctx, orgID, id, func(g *domain.Group) error {
+			if err := checkVersion(expectedVersion, g.Version); err != nil {
+				return err
+			}
+			changed = applyGroupNames(g, &input.DisplayName, &input.ExternalID)
+			g.Touch(p.now())
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+
+		current, err := dir.GroupMembers(ctx, orgID, id)
+		if err != nil {
+			return err
+		}
+		currentIDs := make([]string, 0, len(current))
+		for _, m := range current {
+			currentIDs = append(currentIDs, m.MemberID)
+		}
+		if !sameIDs(currentIDs, memberIDs) {
+			changed = append(changed, "members")
+			if err := dir.RemoveAllGroupMembers(ctx, orgID, id); err != nil {
+				return err
+			}
+			if len(memberIDs) > 0 {
+				if err := dir.AddGroupMembers(ctx, orgID, id, memberIDs); err != nil {
+					return err
+				}
+			}
+		}
+
+		event.ChangedAttributes = changed
+		if err := tx.Audit().AppendEvent(ctx, event); err != nil {
+			return err
+		}
+		view, err = groupView(ctx, tx, group, false)
+		return err
+	})
+	if err != nil {
+		err = notFoundAsGroup(asDomainError(err), id)
+		p.events.failed(ctx, event, domain.OutcomeFailed, err)
+		return GroupView{}, err
+	}
+	return view, nil
+}
+
+// ModifyGroup changes a group in place. Members are added and removed as set
+// operations, so a large group is never read and rewritten whole.
+func (p *Provisioning) ModifyGroup(
+	ctx context.Context,
+	caller ScimCaller,
+	id string,
+	change GroupChange,
+	expectedVersion int64,
+	excludeMembers bool,
+) (GroupView, error) {
+	event := p.events.event(ctx, caller.Organization.ID, caller.Client.ID, caller.actor(),
+		domain.OpGroupUpdate)
+	event.GroupID = id
+	if change.DisplayName != nil {
+		if err := domain.ValidateGroupName(*change.DisplayName); err != nil {
+			p.events.failed(ctx, event, domain.OutcomeFailed, err)
+			return GroupView{}, err
+		}
+	}
+	add, remove := cleanIDs(change.AddMemberIDs), cleanIDs(change.RemoveMemberIDs)
+
+	var view GroupView
+	err := p.store.Transaction(ctx, func(tx ports.Repositories) error {
+		dir := tx.Directory()
+		orgID := caller.Organization.ID
+		var changed []string
+		group, err := dir.UpdateGroup(ctx, orgID, id, func(g *domain.Group) error {
+			if err := checkVersion(expectedVersion, g.Version); err != nil {
+				return err
+			}
+			changed = applyGroupNames(g, change.DisplayName, change.ExternalID)
+			g.Touch(p.now())
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+
+		if change.RemoveAllMembers {
+			if err := dir.RemoveAllGroupMembers(ctx, orgID, id); err != nil {
+				return err
+			}
+		}
+		if len(remove) > 0 {
+			if err := dir.RemoveGroupMembers(ctx, orgID, id, remove); err != nil {
+				return err
+			}
+		}
+		if len(add) > 0 {
+			if err := dir.AddGroupMembers(ctx, orgID, id, add); err != nil {
+				return err
+			}
+		}
+		if change.RemoveAllMembers || len(add) > 0 || len(remove) > 0 {
+			changed = append(changed, "members")
+		}
+
+		event.ChangedAttributes = changed
+		if err := tx.Audit().AppendEvent(ctx, event); err != nil {
+			return err
+		}
+		view, err = groupView(ctx, tx, group, excludeMembers)
+		return err
+	})
+	if err != nil {
+		err = notFoundAsGroup(asDomainError(err), id)
+		p.events.failed(ctx, event, domain.OutcomeFailed, err)
+		return GroupView{}, err
+	}
+	return view, nil
+}
+
+// DeleteGroup deletes a group of the caller's organisation; its members stay.
+func (p *Provisioning) DeleteGroup(
+	ctx context.Context,
+	caller ScimCaller,
+	id string,
+	expectedVersion int64,
+) error {
+	event := p.events.event(ctx, caller.Organization.ID, caller.Client.ID, caller.actor(),
+		domain.OpGroupDelete)
+	event.GroupID = id
+
+	err := p.store.Transaction(ctx, func(tx ports.Repositories) error {
+		dir := tx.Directory()
+		orgID := caller.Organization.ID
+		// The update locks the row while the version is compared.
+		if _, err := dir.UpdateGroup(ctx, orgID, id, func(g *domain.Group) error {
+			return checkVersion(expectedVersion, g.Version)
+		}); err != nil {
+			return err
+		}
+		if err := dir.DeleteGroup(ctx, orgID, id); err != nil {
+			return err
+		}
+		return tx.Audit().AppendEvent(ctx, event)
+	})
+	if err != nil {
+		err = notFoundAsGroup(asDomainError(err), id)
+		p.events.failed(ctx, event, domain.OutcomeFailed, err)
+		return err
+	}
+	return nil
+}
+
+// applyGroupNames sets the names that are given and returns those that
+// changed.
+func applyGroupNames(g *domain.Group, displayName, externalID *string) []string {
+	var changed []string
+	if displayName != nil && *displayName != g.DisplayName {
+		g.DisplayName = *displayName
+		changed = append(changed, "displayName")
+	}
+	if externalID != nil && *externalID != g.ExternalID {
+		g.ExternalID = *externalID
+		changed = append(changed, "externalId")
+	}
+	return changed
+}
+
+// groupView reads a group's members unless the caller asked to leave them
+// out.
+func groupView(
+	ctx context.Context,
+	repos ports.Repositories,
+	group domain.Group,
+	excludeMembers bool,
+) (GroupView, error) {
+	if excludeMembers {
+		return GroupView{Group: group}, nil
+	}
+	members, err := repos.Directory().GroupMembers(ctx, group.OrganizationID, group.ID)
+	if err != nil {
+		return GroupView{}, err
+	}
+	return GroupView{Group: group, Members: members}, nil
+}
+
+// notFoundAsGroup replaces a repository's not-found detail with the SCIM
+// one. A member id in a membership change that is not in the organisation is
+// refused by the repository as invalid, not as a missing group.
+func notFoundAsGroup(err error, id string) error {
+	if domain.IsKind(err, domain.KindNotFound) {
+		return domain.Errorf(domain.KindNotFound, "group %q not found", id)
+	}
+	return err
+}

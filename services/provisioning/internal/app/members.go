@@ -1,0 +1,102 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/craevidence/scim-provisioning/services/provisioning/internal/domain"
+	"github.com/craevidence/scim-provisioning/services/provisioning/internal/ports"
+)
+
+// Members lets owners and admins list the organisation's members and decide
+// who may log in. Every change commits together with its provisioning event.
+type Members struct {
+	store  ports.Store
+	now    Clock
+	events eventRecorder
+	logger *slog.Logger
+}
+
+// NewMembers returns the admin side of members. A nil clock uses
+// SystemClock.
+func NewMembers(store ports.Store, clock Clock, logger *slog.Logger) *Members {
+	if clock == nil {
+		clock = SystemClock
+	}
+	return &Members{
+		store:  store,
+		now:    clock,
+		events: eventRecorder{store: store, now: clock, logger: logger},
+		logger: logger,
+	}
+}
+
+// List returns one page of the organisation's members and the token of the
+// next page.
+func (s *Members) List(ctx context.Context, admin Admin, page ports.Page) ([]domain.Member, string, error) {
+	if err := admin.authorize(); err != nil {
+		return nil, "", err
+	}
+	page.Size = pageSize(page.Size)
+	members, next, err := s.store.Directory().ListMembers(ctx, admin.OrganizationID, page)
+	return members, next, asDomainError(err)
+}
+
+// Approve lets a member pending approval log in.
+func (s *Members) Approve(ctx context.Context, admin Admin, memberID string) (domain.Member, error) {
+	return s.change(ctx, admin, memberID, domain.OpMemberApprove, (*domain.Member).Approve)
+}
+
+// Deactivate stops a member from logging in; all data is kept.
+func (s *Members) Deactivate(ctx context.Context, admin Admin, memberID string) (domain.Member, error) {
+	return s.change(ctx, admin, memberID, domain.OpMemberDeactivate, (*domain.Member).DeactivateByAdmin)
+}
+
+// Reactivate lets a deactivated member log in again.
+func (s *Members) Reactivate(ctx context.Context, admin Admin, memberID string) (domain.Member, error) {
+	return s.change(ctx, admin, memberID, domain.OpMemberReactivate, (*domain.Member).ReactivateByAdmin)
+}
+
+// change applies one domain rule to a member and logs it in the same
+// transaction.
+func (s *Members) change(
+	ctx context.Context,
+	admin Admin,
+	memberID string,
+	op domain.Operation,
+	rule func(*domain.Member, time.Time) error,
+) (domain.Member, error) {
+	if err := admin.authorize(); err != nil {
+		return domain.Member{}, err
+	}
+
+	var member domain.Member
+	var event domain.Event
+	err := s.store.Transaction(ctx, func(tx ports.Repositories) error {
+		var err error
+		member, err = tx.Directory().UpdateMember(ctx, admin.OrganizationID, memberID,
+			func(m *domain.Member) error {
+				return rule(m, s.now())
+			})
+		if err != nil {
+			return err
+		}
+		event = s.events.event(ctx, admin.OrganizationID, member.ClientID, admin.actor(), op)
+		event.MemberID = member.ID
+		event.ChangedAttributes = []string{"status"}
+		return tx.Audit().AppendEvent(ctx, event)
+	})
+	if err != nil {
+		err = asDomainError(err)
+		if domain.IsKind(err, domain.KindNotFound) {
+			err = domain.Errorf(domain.KindNotFound, "member %q not found", memberID)
+		}
+		return domain.Member{}, err
+	}
+
+	s.logger.Info("member status changed",
+		"operation", string(op), "org_id", admin.OrganizationID, "member_id", member.ID,
+		"actor", admin.actor(), "request_id", event.RequestID)
+	return member, nil
+}

@@ -1,0 +1,414 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+	"slices"
+	"strings"
+
+	"github.com/craevidence/scim-provisioning/services/provisioning/internal/domain"
+	"github.com/craevidence/scim-provisioning/services/provisioning/internal/ports"
+)
+
+// Provisioning carries out what SCIM clients ask: it authenticates them and
+// creates, reads, updates and deletes their users and groups by the rules of
+// the domain. Every change commits together with its provisioning event.
+type Provisioning struct {
+	store  ports.Store
+	now    Clock
+	events eventRecorder
+}
+
+// NewProvisioning returns the SCIM side of the core. A nil clock uses
+// SystemClock.
+func NewProvisioning(store ports.Store, clock Clock, logger *slog.Logger) *Provisioning {
+	if clock == nil {
+		clock = SystemClock
+	}
+	return &Provisioning{
+		store:  store,
+		now:    clock,
+		events: eventRecorder{store: store, now: clock, logger: logger},
+	}
+}
+
+// User is a member as a SCIM client sees it, with the groups it belongs to.
+type User struct {
+	Member domain.Member
+	Groups []domain.Group
+}
+
+// Authenticate finds the SCIM client a bearer token belongs to.
+//
+// There is deliberately no cache of token lookups: every request hashes the
+// token and looks the hash up in the database, so a client whose token was
+// rotated, or that was disabled or deleted, fails on the very next request on
+// every replica. A cache would need invalidation through the database
+// (LISTEN/NOTIFY) to keep that promise; the lookup is one indexed read.
+func (p *Provisioning) Authenticate(ctx context.Context, token string) (ScimCaller, error) {
+	unauthenticated := domain.Errorf(domain.KindUnauthenticated, "the bearer token is not valid")
+	if token == "" {
+		return ScimCaller{}, unauthenticated
+	}
+
+	client, err := p.store.Clients().ClientByTokenHash(ctx, domain.HashToken(token))
+	if domain.IsKind(err, domain.KindNotFound) {
+		return ScimCaller{}, unauthenticated
+	}
+	if err != nil {
+		return ScimCaller{}, asDomainError(err)
+	}
+	if !domain.TokenMatches(token, client.TokenHash) {
+		return ScimCaller{}, unauthenticated
+	}
+
+	org, err := p.store.Organizations().Organization(ctx, client.OrganizationID)
+	if err != nil && !domain.IsKind(err, domain.KindNotFound) {
+		return ScimCaller{}, asDomainError(err)
+	}
+	if err != nil {
+		// An organisation the core does not know has no plan at all, which
+		// CheckAccess refuses like any plan without SCIM.
+		org = domain.Organization{ID: client.OrganizationID}
+	}
+
+	if err := client.CheckAccess(org); err != nil {
+		caller := ScimCaller{Client: client, Organization: org}
+		event := p.events.event(ctx, client.OrganizationID, client.ID, caller.actor(),
+			domain.OpRequestRefused)
+		p.events.failed(ctx, event, domain.OutcomeRefused, err)
+		return ScimCaller{}, err
+	}
+	return ScimCaller{Client: client, Organization: org}, nil
+}
+
+// CreateUser provisions a user. A member with the same userName or email is
+// linked rather than duplicated: one invited by hand is adopted with its
+// role, a deactivated one is reactivated, and one already managed by this
+// client while active, or by another client, is a uniqueness conflict.
+func (p *Provisioning) CreateUser(
+	ctx context.Context,
+	caller ScimCaller,
+	user domain.ProvisionedUser,
+) (User, error) {
+	event := p.events.event(ctx, caller.Organization.ID, caller.Client.ID, caller.actor(),
+		domain.OpUserCreate)
+	if err := user.Validate(); err != nil {
+		p.events.failed(ctx, event, domain.OutcomeFailed, err)
+		return User{}, err
+	}
+
+	var created User
+	err := p.store.Transaction(ctx, func(tx ports.Repositories) error {
+		var err error
+		created, event, err = p.createUser(ctx, tx, caller, user, event)
+		return err
+	})
+	if err != nil {
+		err = asDomainError(err)
+		p.events.failed(ctx, event, domain.OutcomeFailed, err)
+		return User{}, err
+	}
+	return created, nil
+}
+
+func (p *Provisioning) createUser(
+	ctx context.Context,
+	tx ports.Repositories,
+	caller ScimCaller,
+	user domain.ProvisionedUser,
+	event domain.Event,
+) (User, domain.Event, error) {
+	orgID := caller.Organization.ID
+	dir := tx.Directory()
+	now := p.now()
+
+	matches, err := dir.FindMatches(ctx, orgID, user.UserName, user.Profile.EmailValues())
+	if err != nil {
+		return User{}, event, err
+	}
+
+	if len(matches) == 0 {
+		member := domain.NewProvisionedMember(NewID(), caller.Client, user, now)
+		if err := dir.CreateMember(ctx, member); err != nil {
+			return User{}, event, err
+		}
+		event.MemberID = member.ID
+		event.ChangedAttributes = []string{"userName"}
+		if err := tx.Audit().AppendEvent(ctx, event); err != nil {
+			return User{}, event, err
+		}
+		return User{Member: member}, event, nil
+	}
+
+	if len(matches) > 1 {
+		return User{}, event, domain.Errorf(domain.KindAlreadyExists,
+			"the userName and the emails belong to different existing members").
+			WithReason(domain.ReasonUniqueness)
+	}
+
+	existing := matches[0]
+	event.MemberID = existing.ID
+	decision := domain.DecideMatch(existing, caller.Client.ID)
+	if decision == domain.MatchConflict {
+		return User{}, event, domain.Errorf(domain.KindAlreadyExists,
+			"a member with this userName or email already exists").
+			WithReason(domain.ReasonUniqueness)
+	}
+	if decision == domain.MatchReactivate && user.Active {
+		event.Operation = domain.OpUserReactivate
+	}
+
+	var changed []string
+	member, err := dir.UpdateMember(ctx, orgID, existing.ID, func(m *domain.Member) error {
+		// The row is locked now; decide again in case it changed since the
+		// match was read.
+		if domain.DecideMatch(*m, caller.Client.ID) == domain.MatchConflict {
+			return domain.Errorf(domain.KindAlreadyExists,
+				"a member with this userName or email already exists").
+				WithReason(domain.ReasonUniqueness)
+		}
+		changed = m.Link(caller.Client, user, now)
+		return nil
+	})
+	if err != nil {
+		return User{}, event, err
+	}
+
+	event.ChangedAttributes = changed
+	if err := tx.Audit().AppendEvent(ctx, event); err != nil {
+		return User{}, event, err
+	}
+	groups, err := dir.GroupsOfMember(ctx, orgID, member.ID)
+	if err != nil {
+		return User{}, event, err
+	}
+	return User{Member: member, Groups: groups}, event, nil
+}
+
+// GetUser returns a user linked to the calling client. Members of other
+// clients and unlinked members are not found, so a client never learns of
+// them.
+func (p *Provisioning) GetUser(ctx context.Context, caller ScimCaller, id string) (User, error) {
+	member, err := p.linkedMember(ctx, p.store, caller, id)
+	if err != nil {
+		return User{}, err
+	}
+
+	groups, err := p.store.Directory().GroupsOfMember(ctx, caller.Organization.ID, member.ID)
+	if err != nil {
+		return User{}, asDomainError(err)
+	}
+	return User{Member: member, Groups: groups}, nil
+}
+
+// ListUsers returns one page of the users linked to the calling client and
+// the total number that match.
+func (p *Provisioning) ListUsers(
+	ctx context.Context,
+	caller ScimCaller,
+	query domain.ListQuery,
+) ([]User, int64, error) {
+	query.Normalize()
+	dir := p.store.Directory()
+	members, total, err := dir.ListClientMembers(ctx, caller.Organization.ID, caller.Client.ID, query)
+	if err != nil {
+		return nil, 0, asDomainError(err)
+	}
+
+	// TODO: one query per listed user reads its groups; a page of 200 users
+	// costs 200 reads. A batch lookup in the user directory would make it one.
+	users := make([]User, 0, len(members))
+	for _, m := range members {
+		groups, err := dir.GroupsOfMember(ctx, caller.Organization.ID, m.ID)
+		if err != nil {
+			return nil, 0, asDomainError(err)
+		}
+		users = append(users, User{Member: m, Groups: groups})
+	}
+	return users, total, nil
+}
+
+// UpdateUser replaces a user's attributes with what the client sent. With
+// sync attributes off only "active" is applied. A non-zero expectedVersion
+// must equal the member's version.
+func (p *Provisioning) UpdateUser(
+	ctx context.Context,
+	caller ScimCaller,
+	id string,
+	user domain.ProvisionedUser,
+	expectedVersion int64,
+) (User, error) {
+	event := p.events.event(ctx, caller.Organization.ID, caller.Client.ID, caller.actor(),
+		domain.OpUserUpdate)
+	event.MemberID = id
+	if err := user.Validate(); err != nil {
+		p.events.failed(ctx, event, domain.OutcomeFailed, err)
+		return User{}, err
+	}
+
+	var updated User
+	err := p.store.Transaction(ctx, func(tx ports.Repositories) error {
+		dir := tx.Directory()
+		var changed []string
+		wasActive := false
+		member, err := dir.UpdateMember(ctx, caller.Organization.ID, id, func(m *domain.Member) error {
+			if m.ClientID != caller.Client.ID {
+				return userNotFound(id)
+			}
+			if err := checkVersion(expectedVersion, m.Version); err != nil {
+				return err
+			}
+			wasActive = m.ScimActive
+			changed = m.ApplyUpdate(user, caller.Client.SyncAttributes, p.now())
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+
+		event.Operation = updateOperation(wasActive, member.ScimActive)
+		event.ChangedAttributes = changed
+		if err := tx.Audit().AppendEvent(ctx, event); err != nil {
+			return err
+		}
+		groups, err := dir.GroupsOfMember(ctx, caller.Organization.ID, member.ID)
+		if err != nil {
+			return err
+		}
+		updated = User{Member: member, Groups: groups}
+		return nil
+	})
+	if err != nil {
+		err = notFoundAsUser(asDomainError(err), id)
+		p.events.failed(ctx, event, domain.OutcomeFailed, err)
+		return User{}, err
+	}
+	return updated, nil
+}
+
+// updateOperation names an update by what it did to "active": turning it off
+// is a deactivation, turning it on a reactivation.
+func updateOperation(wasActive, isActive bool) domain.Operation {
+	switch {
+	case wasActive && !isActive:
+		return domain.OpUserDeactivate
+	case !wasActive && isActive:
+		return domain.OpUserReactivate
+	default:
+		return domain.OpUserUpdate
+	}
+}
+
+// DeleteUser removes a user from the client's view. When the client allows
+// deletion the member's personal data is erased; otherwise the member is
+// deactivated and unlinked, keeping its data, role and groups for a later
+// reactivation.
+func (p *Provisioning) DeleteUser(
+	ctx context.Context,
+	caller ScimCaller,
+	id string,
+	expectedVersion int64,
+) error {
+	op := domain.OpUserDelete
+	if caller.Client.AllowDeletion {
+		op = domain.OpUserErase
+	}
+	event := p.events.event(ctx, caller.Organization.ID, caller.Client.ID, caller.actor(), op)
+	event.MemberID = id
+
+	err := p.store.Transaction(ctx, func(tx ports.Repositories) error {
+		dir := tx.Directory()
+		orgID := caller.Organization.ID
+		check := func(m domain.Member) error {
+			if m.ClientID != caller.Client.ID {
+				return userNotFound(id)
+			}
+			return checkVersion(expectedVersion, m.Version)
+		}
+
+		if caller.Client.AllowDeletion {
+			// UpdateMember locks the row while the scope and version are
+			// checked, so a concurrent change cannot slip in before the erase.
+			if _, err := dir.UpdateMember(ctx, orgID, id, func(m *domain.Member) error {
+				return check(*m)
+			}); err != nil {
+				return err
+			}
+			if err := dir.EraseMember(ctx, orgID, id); err != nil {
+				return err
+			}
+		} else {
+			if _, err := dir.UpdateMember(ctx, orgID, id, func(m *domain.Member) error {
+				if err := check(*m); err != nil {
+					return err
+				}
+				m.Unlink(p.now())
+				return nil
+			}); err != nil {
+				return err
+			}
+		}
+		return tx.Audit().AppendEvent(ctx, event)
+	})
+	if err != nil {
+		err = notFoundAsUser(asDomainError(err), id)
+		p.events.failed(ctx, event, domain.OutcomeFailed, err)
+		return err
+	}
+	return nil
+}
+
+// linkedMember loads a member linked to the calling client.
+func (p *Provisioning) linkedMember(
+	ctx context.Context,
+	repos ports.Repositories,
+	caller ScimCaller,
+	id string,
+) (domain.Member, error) {
+	member, err := repos.Directory().Member(ctx, caller.Organization.ID, id)
+	if err != nil {
+		return domain.Member{}, notFoundAsUser(asDomainError(err), id)
+	}
+	if member.ClientID != caller.Client.ID {
+		return domain.Member{}, userNotFound(id)
+	}
+	return member, nil
+}
+
+// userNotFound is the one answer for a user the caller may not see, so the
+// answer for another client's member equals the answer for no member.
+func userNotFound(id string) error {
+	return domain.Errorf(domain.KindNotFound, "user %q not found", id)
+}
+
+// notFoundAsUser replaces a repository's not-found detail with the SCIM one.
+func notFoundAsUser(err error, id string) error {
+	if domain.IsKind(err, domain.KindNotFound) {
+		return userNotFound(id)
+	}
+	return err
+}
+
+// sameIDs reports whether two id lists hold the same ids, ignoring order.
+func sameIDs(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(slices.Compact(a), slices.Compact(b))
+}
+
+// cleanIDs trims ids and drops empty ones and duplicates.
+func cleanIDs(ids []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, id := range ids {
+		id = strings.TrimSpace(id)
+		if id == "" || seen[id] {
+			continue
+		}
+		seen[id] = true
+		out = append(out, id)
+	}
+	return out
+}
