@@ -6,13 +6,20 @@ require (
 	github.com/craevidence/scim-provisioning/api v0.0.0
 	github.com/craevidence/scim-provisioning/pkg v0.0.0
 	github.com/labstack/echo/v4 v4.16.5
+	google.golang.org/genproto/googleapis/rpc v0.0.0-20261104224025-d1e00e9f33ab
 	google.golang.org/grpc v1.85.0
 	google.golang.org/protobuf v1.36.12
 )
 
-// The sibling modules of this repository, so the module also builds without
-// the workspace (GOWORK=off), as container builds do.
-replace (
-	github.com/craevidence/scim-provisioning/api => ../../api
-	github.com/craevidence/scim-provisioning/pkg => ../../pkg
+require (
+	github.com/labstack/gommon v0.5.0 // indirect
+	github.com/mattn/go-colorable v0.1.15 // indirect
+	github.com/mattn/go-isatty v0.0.22 // indirect
+	github.com/valyala/bytebufferpool v1.0.0 // indirect
+	github.com/valyala/fasttemplate v1.2.2 // indirect
+	golang.org/x/crypto v0.58.0 // indirect
+	golang.org/x/net v0.62.0 // indirect
+	golang.org/x/sys v0.49.0 // indirect
+	golang.org/x/text v0.44.0 // indirect
+	golang.org/x/time v0.15.0 // indirect
 )

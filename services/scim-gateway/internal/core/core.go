@@ -1,0 +1,139 @@
+// Package core is the port through which the SCIM handlers reach the
+// provisioning core. It speaks the gateway's own terms (the scim package's
+// resources and filters); the gRPC adapter translates them to protobuf, and
+// tests use an in-memory fake.
+package core
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/craevidence/scim-provisioning/services/scim-gateway/internal/scim"
+)
+
+// Provisioning is what the handlers need of the provisioning core. Every
+// call is authenticated by the core with the bearer token of the context
+// (see WithToken).
+type Provisioning interface {
+	// Authenticate checks the context's token.
+	Authenticate(ctx context.Context) (Client, error)
+
+	CreateUser(ctx context.Context, u scim.User) (scim.User, error)
+	GetUser(ctx context.Context, id string) (scim.User, error)
+	ListUsers(ctx context.Context, q ListQuery) (UserPage, error)
+	// UpdateUser replaces a user's state; expectedVersion 0 skips the check.
+	UpdateUser(ctx context.Context, u scim.User, expectedVersion int64, kind UpdateKind) (scim.User, error)
+	DeleteUser(ctx context.Context, id string, expectedVersion int64) error
+
+	CreateGroup(ctx context.Context, g scim.Group) (scim.Group, error)
+	GetGroup(ctx context.Context, id string, excludeMembers bool) (scim.Group, error)
+	ListGroups(ctx context.Context, q ListQuery) (GroupPage, error)
+	ReplaceGroup(ctx context.Context, g scim.Group, expectedVersion int64) (scim.Group, error)
+	ModifyGroup(ctx context.Context, m GroupModification) (scim.Group, error)
+	DeleteGroup(ctx context.Context, id string, expectedVersion int64) error
+
+	// Ping reports whether the core can be reached, for readiness.
+	Ping(ctx context.Context) error
+}
+
+// Client is the SCIM client a token belongs to.
+type Client struct {
+	OrganizationID string
+	ClientID       string
+	Name           string
+}
+
+// ListQuery selects and pages resources.
+type ListQuery struct {
+	// Filter is nil for every resource.
+	Filter scim.Filter
+	// StartIndex is 1-based.
+	StartIndex int
+	// Count 0 asks only for the total.
+	Count          int
+	ExcludeMembers bool
+}
+
+// UserPage is one page of users and the number of all matches.
+type UserPage struct {
+	Users []scim.User
+	Total int64
+}
+
+// GroupPage is one page of groups and the number of all matches.
+type GroupPage struct {
+	Groups []scim.Group
+	Total  int64
+}
+
+// UpdateKind says which SCIM operation an update came from, for the
+// provisioning log.
+type UpdateKind int
+
+// The update kinds.
+const (
+	UpdateReplace UpdateKind = iota + 1
+	UpdatePatch
+)
+
+// GroupModification changes a group in place.
+type GroupModification struct {
+	ID              string
+	ExpectedVersion int64
+	Change          scim.GroupChange
+	ExcludeMembers  bool
+}
+
+// Kind classifies a failure of the core in protocol-neutral terms; the HTTP
+// layer turns it into a status code in one table.
+type Kind int
+
+// The error kinds.
+const (
+	KindInternal Kind = iota
+	KindInvalid
+	KindUnauthenticated
+	KindPermissionDenied
+	KindNotFound
+	KindAlreadyExists
+	KindConflict
+	KindPreconditionFailed
+	KindRateLimited
+	KindUnimplemented
+	KindUnavailable
+)
+
+// Error is a failure reported by the core.
+type Error struct {
+	Kind Kind
+	// ScimType is the scimType the core named, or "".
+	ScimType string
+	// Message is safe to show to the client, except for KindInternal.
+	Message string
+	// RetryAfter is set for KindRateLimited.
+	RetryAfter time.Duration
+}
+
+// Error returns the message.
+func (e *Error) Error() string { return e.Message }
+
+// IsKind reports whether err is a core error of kind k.
+func IsKind(err error, k Kind) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Kind == k
+}
+
+type tokenKey struct{}
+
+// WithToken returns a context carrying the caller's bearer token, which the
+// adapter forwards to the core.
+func WithToken(ctx context.Context, token string) context.Context {
+	return context.WithValue(ctx, tokenKey{}, token)
+}
+
+// TokenFrom returns the bearer token of ctx, or "".
+func TokenFrom(ctx context.Context) string {
+	t, _ := ctx.Value(tokenKey{}).(string)
+	return t
+}

@@ -1,0 +1,116 @@
+package httpapi
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/craevidence/scim-provisioning/services/scim-gateway/internal/core"
+	"github.com/craevidence/scim-provisioning/services/scim-gateway/internal/scim"
+)
+
+// Paging limits, declared in ServiceProviderConfig as filter.maxResults.
+const (
+	DefaultCount = 100
+	MaxCount     = 200
+)
+
+// listRequest is a list or .search request, parsed.
+type listRequest struct {
+	query      core.ListQuery
+	projection scim.Projection
+}
+
+// searchBody is the SearchRequest message of RFC 7644 §3.4.3. startIndex and
+// count are json.Number-free ints: a string there is a client error.
+type searchBody struct {
+	Attributes         []string `json:"attributes"`
+	ExcludedAttributes []string `json:"excludedAttributes"`
+	Filter             string   `json:"filter"`
+	StartIndex         *int     `json:"startIndex"`
+	Count              *int     `json:"count"`
+}
+
+func listFromQuery(c echo.Context) (listRequest, error) {
+	start, err := intParam(c.QueryParam("startIndex"), "startIndex", 1)
+	if err != nil {
+		return listRequest{}, err
+	}
+	count, err := intParam(c.QueryParam("count"), "count", DefaultCount)
+	if err != nil {
+		return listRequest{}, err
+	}
+	return newListRequest(c.QueryParam("filter"), start, count,
+		c.QueryParam("attributes"), c.QueryParam("excludedAttributes"))
+}
+
+func listFromSearch(c echo.Context) (listRequest, error) {
+	body, err := readBody(c)
+	if err != nil {
+		return listRequest{}, err
+	}
+	var s searchBody
+	if err := decodeStrict(body, &s); err != nil {
+		return listRequest{}, err
+	}
+
+	start, count := 1, DefaultCount
+	if s.StartIndex != nil {
+		start = *s.StartIndex
+	}
+	if s.Count != nil {
+		count = *s.Count
+	}
+	return newListRequest(s.Filter, start, count, strings.Join(s.Attributes, ","),
+		strings.Join(s.ExcludedAttributes, ","))
+}
+
+// newListRequest applies the paging rules of RFC 7644 §3.4.2.4: a
+// startIndex below 1 counts as 1, a negative count as 0, and count is capped
+// at MaxCount.
+func newListRequest(filter string, start, count int, attrs, excluded string) (listRequest, error) {
+	var lr listRequest
+	if strings.TrimSpace(filter) != "" {
+		f, err := scim.ParseFilter(filter)
+		if err != nil {
+			return listRequest{}, err
+		}
+		lr.query.Filter = f
+	}
+	lr.query.StartIndex = max(start, 1)
+	lr.query.Count = min(max(count, 0), MaxCount)
+
+	p, err := scim.ParseProjection(attrs, excluded)
+	if err != nil {
+		return listRequest{}, err
+	}
+	lr.projection = p
+	return lr, nil
+}
+
+func intParam(text, name string, fallback int) (int, error) {
+	if text == "" {
+		return fallback, nil
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(text))
+	if err != nil {
+		return 0, &scim.Error{ScimType: scim.ErrInvalidValue, Detail: name + " must be an integer"}
+	}
+	return n, nil
+}
+
+// listResponse renders a ListResponse; the paging fields are integers, as
+// Okta requires.
+func listResponse(total int64, start int, resources []map[string]any) map[string]any {
+	if resources == nil {
+		resources = []map[string]any{}
+	}
+	return map[string]any{
+		"schemas":      []string{scim.ListResponseURN},
+		"totalResults": total,
+		"startIndex":   start,
+		"itemsPerPage": len(resources),
+		"Resources":    resources,
+	}
+}

@@ -1,0 +1,283 @@
+// Package httpapi serves SCIM 2.0 over HTTP with echo: routes, paging,
+// entity tags and the one SCIM error handler. It reaches the provisioning
+// core only through the core.Provisioning port.
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/craevidence/scim-provisioning/pkg/requestid"
+	"github.com/craevidence/scim-provisioning/services/scim-gateway/internal/core"
+)
+
+// ContentType is the media type of every SCIM response.
+const ContentType = "application/scim+json"
+
+// BasePath is where the SCIM endpoints live.
+const BasePath = "/scim/v2"
+
+// DefaultMaxBodyBytes bounds request bodies when Options leaves it unset. A
+// group PATCH with a thousand member operations fits well inside.
+const DefaultMaxBodyBytes = 1 << 20
+
+const scimTypeKey = "scimType"
+
+// Options configures the SCIM HTTP API.
+type Options struct {
+	Core   core.Provisioning
+	Logger *slog.Logger
+	// PublicURL is the SCIM base URL as clients see it, such as
+	// https://scim.example.com/scim/v2, used in meta.location and the
+	// Location header. When empty it is derived from each request.
+	PublicURL    string
+	MaxBodyBytes int64
+}
+
+type api struct {
+	core      core.Provisioning
+	log       *slog.Logger
+	publicURL string
+	maxBody   int64
+}
+
+// New returns the HTTP handler of the gateway: /scim/v2, /healthz and
+// /readyz.
+func New(opts Options) *echo.Echo {
+	a := &api{
+		core:      opts.Core,
+		log:       opts.Logger,
+		publicURL: strings.TrimRight(opts.PublicURL, "/"),
+		maxBody:   opts.MaxBodyBytes,
+	}
+	if a.log == nil {
+		a.log = slog.New(slog.DiscardHandler)
+	}
+	if a.maxBody <= 0 {
+		a.maxBody = DefaultMaxBodyBytes
+	}
+
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = a.handleError
+	e.Use(a.requestContext)
+	e.Use(middleware.Recover())
+
+	e.GET("/healthz", a.healthz)
+	e.GET("/readyz", a.readyz)
+
+	g := e.Group(BasePath, a.limitBody, a.checkContentType, a.authenticate)
+	g.GET("/Users", a.listUsers)
+	g.POST("/Users", a.createUser)
+	g.POST("/Users/.search", a.searchUsers)
+	g.GET("/Users/:id", a.getUser)
+	g.PUT("/Users/:id", a.replaceUser)
+	g.PATCH("/Users/:id", a.patchUser)
+	g.DELETE("/Users/:id", a.deleteUser)
+
+	g.GET("/Groups", a.listGroups)
+	g.POST("/Groups", a.createGroup)
+	g.POST("/Groups/.search", a.searchGroups)
+	g.GET("/Groups/:id", a.getGroup)
+	g.PUT("/Groups/:id", a.replaceGroup)
+	g.PATCH("/Groups/:id", a.patchGroup)
+	g.DELETE("/Groups/:id", a.deleteGroup)
+
+	g.POST("/.search", a.searchAll)
+
+	g.GET("/ServiceProviderConfig", a.serviceProviderConfig)
+	g.GET("/ResourceTypes", a.resourceTypes)
+	g.GET("/ResourceTypes/:name", a.resourceType)
+	g.GET("/Schemas", a.schemas)
+	g.GET("/Schemas/:id", a.schema)
+
+	// RFC 7644 §3.11 and §3.7: a service provider without /Me or bulk
+	// support answers 501.
+	g.Any("/Me", a.notImplemented)
+	g.Any("/Me/*", a.notImplemented)
+	g.Any("/Bulk", a.notImplemented)
+	return e
+}
+
+// requestContext gives every request an id (the client's when sane), puts it
+// in the response and the context, and logs one line per request without
+// its query or body, which may hold personal data.
+func (a *api) requestContext(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id := requestid.Sanitize(c.Request().Header.Get(requestid.HeaderName))
+		c.Response().Header().Set(requestid.HeaderName, id)
+		ctx := requestid.WithID(c.Request().Context(), id)
+		c.SetRequest(c.Request().WithContext(ctx))
+		start := time.Now()
+
+		if err := next(c); err != nil {
+			c.Error(err)
+		}
+
+		status := c.Response().Status
+		level := slog.LevelInfo
+		switch {
+		case status >= 500:
+			level = slog.LevelError
+		case status >= 400:
+			level = slog.LevelWarn
+		}
+		attrs := []slog.Attr{
+			slog.String("request_id", id),
+			slog.String("method", c.Request().Method),
+			slog.String("route", c.Path()),
+			slog.Int("status", status),
+			slog.Int64("duration_ms", time.Since(start).Milliseconds()),
+		}
+		if t, _ := c.Get(scimTypeKey).(string); t != "" {
+			attrs = append(attrs, slog.String("scim_type", t))
+		}
+		a.log.LogAttrs(ctx, level, "scim request served", attrs...)
+		return nil
+	}
+}
+
+func requestIDOf(c echo.Context) string {
+	return requestid.FromContext(c.Request().Context())
+}
+
+// limitBody bounds the request body, so a client cannot make the gateway
+// buffer arbitrary amounts of JSON.
+func (a *api) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		if req.ContentLength > a.maxBody {
+			return echo.NewHTTPError(http.StatusRequestEntityTooLarge)
+		}
+		req.Body = http.MaxBytesReader(c.Response(), req.Body, a.maxBody)
+		return next(c)
+	}
+}
+
+// checkContentType accepts SCIM and plain JSON bodies, and bodies without a
+// content type, which some clients omit.
+func (a *api) checkContentType(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		switch c.Request().Method {
+		case http.MethodPost, http.MethodPut, http.MethodPatch:
+		default:
+			return next(c)
+		}
+		ct := c.Request().Header.Get(echo.HeaderContentType)
+		if ct == "" {
+			return next(c)
+		}
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != ContentType && mt != echo.MIMEApplicationJSON) {
+			return echo.NewHTTPError(http.StatusUnsupportedMediaType)
+		}
+		return next(c)
+	}
+}
+
+// authenticate takes the bearer token from the Authorization header and
+// puts it in the context for the core, which checks it on every call. A
+// missing token is refused here without asking the core.
+func (a *api) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		token, ok := BearerToken(c.Request().Header.Get(echo.HeaderAuthorization))
+		if !ok {
+			return &core.Error{Kind: core.KindUnauthenticated,
+				Message: "a bearer token is required in the Authorization header"}
+		}
+		c.SetRequest(c.Request().WithContext(core.WithToken(c.Request().Context(), token)))
+		return next(c)
+	}
+}
+
+// BearerToken reads the token of an Authorization header. The scheme is
+// case-insensitive, and Entra ID's doubled "Bearer Bearer <token>" is
+// accepted.
+func BearerToken(header string) (string, bool) {
+	rest, ok := cutScheme(strings.TrimSpace(header))
+	if !ok {
+		return "", false
+	}
+	if again, ok := cutScheme(rest); ok {
+		rest = again
+	}
+	if rest == "" || strings.ContainsAny(rest, " \t") {
+		return "", false
+	}
+	return rest, true
+}
+
+func cutScheme(s string) (string, bool) {
+	const scheme = "bearer "
+	if len(s) < len(scheme) || !strings.EqualFold(s[:len(scheme)], scheme) {
+		return "", false
+	}
+	return strings.TrimSpace(s[len(scheme):]), true
+}
+
+func (a *api) healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// readyz reports ready when the core answers, so a load balancer sends no
+// traffic to a gateway that could only fail it.
+func (a *api) readyz(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+
+	if err := a.core.Ping(ctx); err != nil {
+		a.log.Warn("readiness check failed", slog.String("error", err.Error()))
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (a *api) notImplemented(c echo.Context) error {
+	return &core.Error{Kind: core.KindUnimplemented,
+		Message: "this service provider does not support " + c.Path()}
+}
+
+// readBody reads the (bounded) request body.
+func readBody(c echo.Context) ([]byte, error) {
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return nil, echo.NewHTTPError(http.StatusRequestEntityTooLarge)
+		}
+		return nil, echo.NewHTTPError(http.StatusBadRequest)
+	}
+	return body, nil
+}
+
+// writeJSON renders v as application/scim+json.
+func writeJSON(c echo.Context, status int, v any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	return c.Blob(status, ContentType, buf.Bytes())
+}
+
+// baseURL is the SCIM base URL for meta.location.
+func (a *api) baseURL(c echo.Context) string {
+	if a.publicURL != "" {
+		return a.publicURL
+	}
+	return c.Scheme() + "://" + c.Request().Host + BasePath
+}
+
+const headerETag = "ETag"

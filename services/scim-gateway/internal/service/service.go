@@ -1,0 +1,97 @@
+// Package service wires the gateway together: the gRPC adapter of the core,
+// the SCIM HTTP API and the server's lifecycle. It is the one place that
+// knows every concrete type.
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/craevidence/scim-provisioning/services/scim-gateway/internal/adapters/coregrpc"
+	"github.com/craevidence/scim-provisioning/services/scim-gateway/internal/httpapi"
+)
+
+// Options is the gateway's configuration, read once at start-up.
+type Options struct {
+	// ListenAddr is the SCIM HTTP address, such as 127.0.0.1:8080.
+	ListenAddr string
+	// CoreAddr is the provisioning core's gRPC address.
+	CoreAddr string
+	// PublicURL is the SCIM base URL as clients see it; empty derives it
+	// from each request.
+	PublicURL string
+	// ShutdownTimeout bounds how long in-flight requests may take to finish
+	// once shutdown starts.
+	ShutdownTimeout time.Duration
+	Logger          *slog.Logger
+	// Listening, when set, receives the bound address once the server
+	// accepts connections; tests listen on port 0 and need it.
+	Listening func(addr net.Addr)
+}
+
+// Run serves SCIM until ctx ends, then stops accepting connections and
+// drains in-flight requests.
+func Run(ctx context.Context, opts Options) error {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if opts.ShutdownTimeout <= 0 {
+		opts.ShutdownTimeout = 20 * time.Second
+	}
+
+	coreClient, err := coregrpc.Dial(opts.CoreAddr)
+	if err != nil {
+		return fmt.Errorf("run gateway: %w", err)
+	}
+	defer coreClient.Close()
+
+	handler := httpapi.New(httpapi.Options{
+		Core:      coreClient,
+		Logger:    log,
+		PublicURL: opts.PublicURL,
+	})
+	server := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+
+	listener, err := net.Listen("tcp", opts.ListenAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", opts.ListenAddr, err)
+	}
+	log.Info("scim gateway started", slog.String("addr", listener.Addr().String()),
+		slog.String("core_addr", opts.CoreAddr))
+	if opts.Listening != nil {
+		opts.Listening(listener.Addr())
+	}
+
+	served := make(chan error, 1)
+	go func() { served <- server.Serve(listener) }()
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve scim: %w", err)
+	case <-ctx.Done():
+	}
+
+	log.Info("scim gateway stopping", slog.Duration("drain_timeout", opts.ShutdownTimeout))
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), opts.ShutdownTimeout)
+	defer cancel()
+	if err := server.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("drain scim requests: %w", err)
+	}
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve scim: %w", err)
+	}
+	log.Info("scim gateway stopped")
+	return nil
+}
