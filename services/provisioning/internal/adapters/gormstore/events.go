@@ -1,0 +1,244 @@
+package gormstore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/craevidence/scim-provisioning/services/provisioning/internal/domain"
+	"github.com/craevidence/scim-provisioning/services/provisioning/internal/ports"
+)
+
+// audit implements ports.AuditStore.
+type audit struct{ repos }
+
+type eventRow struct {
+	ID                string `gorm:"column:id"`
+	OrganizationID    string `gorm:"column:organization_id"`
+	ClientID          string `gorm:"column:client_id"`
+	Operation         string `gorm:"column:operation"`
+	Outcome           string `gorm:"column:outcome"`
+	MemberID          string `gorm:"column:member_id"`
+	GroupID           string `gorm:"column:group_id"`
+	Actor             string `gorm:"column:actor"`
+	RequestID         string `gorm:"column:request_id"`
+	ChangedAttributes string `gorm:"column:changed_attributes"`
+	ErrorCode         string `gorm:"column:error_code"`
+	ErrorDetail       string `gorm:"column:error_detail"`
+	OccurredAt        dbTime `gorm:"column:occurred_at"`
+}
+
+func (e eventRow) domain() (domain.Event, error) {
+	var changed []string
+	if err := json.Unmarshal([]byte(e.ChangedAttributes), &changed); err != nil {
+		return domain.Event{}, fmt.Errorf("decode changed attributes of event %s: %w", e.ID, err)
+	}
+	return domain.Event{
+		ID:                e.ID,
+		OrganizationID:    e.OrganizationID,
+		ClientID:          e.ClientID,
+		Operation:         domain.Operation(e.Operation),
+		Outcome:           domain.Outcome(e.Outcome),
+		MemberID:          e.MemberID,
+		GroupID:           e.GroupID,
+		Actor:             e.Actor,
+		RequestID:         e.RequestID,
+		ChangedAttributes: changed,
+		ErrorCode:         e.ErrorCode,
+		ErrorDetail:       e.ErrorDetail,
+		OccurredAt:        e.OccurredAt.Time,
+	}, nil
+}
+
+// AppendEvent adds an event to the provisioning log, giving it a
+// time-ordered id when it has none.
+func (a audit) AppendEvent(ctx context.Context, event domain.Event) error {
+	if event.OrganizationID == "" {
+		return domain.Errorf(domain.KindInvalid, "a provisioning event needs an organisation")
+	}
+	if event.ID == "" {
+		id, err := uuid.NewV7()
+		if err != nil {
+			return domain.Internal(fmt.Errorf("append event: %w", err))
+		}
+		event.ID = id.String()
+	}
+	if event.OccurredAt.IsZero() {
+		event.OccurredAt = time.Now()
+	}
+	changed := event.ChangedAttributes
+	if changed == nil {
+		changed = []string{}
+	}
+	changedJSON, err := json.Marshal(changed)
+	if err != nil {
+		return domain.Internal(fmt.Errorf("append event: %w", err))
+	}
+
+	row := eventRow{
+		ID:                event.ID,
+		OrganizationID:    event.OrganizationID,
+		ClientID:          event.ClientID,
+		Operation:         string(event.Operation),
+		Outcome:           string(event.Outcome),
+		MemberID:          event.MemberID,
+		GroupID:           event.GroupID,
+		Actor:             event.Actor,
+		RequestID:         event.RequestID,
+		ChangedAttributes: string(changedJSON),
+		ErrorCode:         event.ErrorCode,
+		ErrorDetail:       event.ErrorDetail,
+		OccurredAt:        newDBTime(event.OccurredAt),
+	}
+	err = a.db.WithContext(ctx).Table("provisioning_events").Create(&row).Error
+	return storeError("append event", err, uniqueRule{
+		column: "id",
+		detail: "a provisioning event with this id already exists",
+	})
+}
+
+// ListEvents returns one page of the organisation's events, newest first,
+// and the token of the next page.
+func (a audit) ListEvents(
+	ctx context.Context,
+	orgID string,
+	query ports.EventQuery,
+) ([]domain.Event, string, error) {
+	size := pageSize(query.Page.Size)
+	after, err := decodePageToken(query.Page.Token)
+	if err != nil {
+		return nil, "", err
+	}
+
+	conds := []string{"organization_id = ?"}
+	args := []any{orgID}
+	add := func(cond string, arg any) {
+		conds = append(conds, cond)
+		args = append(args, arg)
+	}
+	if query.ClientID != "" {
+		add("client_id = ?", query.ClientID)
+	}
+	if query.MemberID != "" {
+		add("member_id = ?", query.MemberID)
+	}
+	if query.Operation != "" {
+		add("operation = ?", string(query.Operation))
+	}
+	if query.Outcome != "" {
+		add("outcome = ?", string(query.Outcome))
+	}
+	if !query.Since.IsZero() {
+		add("occurred_at >= ?", newDBTime(query.Since))
+	}
+	if !query.Until.IsZero() {
+		add("occurred_at < ?", newDBTime(query.Until))
+	}
+	if after != nil {
+		at := newDBTime(after.At)
+		conds = append(conds, "(occurred_at < ? OR (occurred_at = ? AND id < ?))")
+		args = append(args, at, at, after.ID)
+	}
+	args = append(args, size+1)
+
+	var rows []eventRow
+	err = a.read.WithContext(ctx).Raw(
+		"SELECT * FROM provisioning_events WHERE "+strings.Join(conds, " AND ")+
+			" ORDER BY occurred_at DESC, id DESC LIMIT ?",
+		args...,
+	).Scan(&rows).Error
+	if err != nil {
+		return nil, "", storeError("list events", err)
+	}
+
+	next := ""
+	if len(rows) > size {
+		rows = rows[:size]
+		last := rows[size-1]
+		next = encodePageToken(pageKey{At: last.OccurredAt.Time, ID: last.ID})
+	}
+	list := make([]domain.Event, len(rows))
+	for i, row := range rows {
+		if list[i], err = row.domain(); err != nil {
+			return nil, "", storeError("list events", err)
+		}
+	}
+	return list, next, nil
+}
+
+// statisticsRow is one (operation, outcome) pair of a client's events.
+type statisticsRow struct {
+	Operation string   `gorm:"column:operation"`
+	Outcome   string   `gorm:"column:outcome"`
+	Count     int64    `gorm:"column:n"`
+	LastAt    nullTime `gorm:"column:last_at"`
+}
+
+// ClientStatistics counts a client's events with one aggregate query over
+// the provisioning log, so that no counter row is written per request.
+func (a audit) ClientStatistics(
+	ctx context.Context,
+	orgID, clientID string,
+) (domain.ClientStatistics, error) {
+	var rows []statisticsRow
+	err := a.read.WithContext(ctx).Raw(
+		`SELECT operation, outcome, COUNT(*) AS n, MAX(occurred_at) AS last_at
+		FROM provisioning_events
+		WHERE organization_id = ? AND client_id = ?
+		GROUP BY operation, outcome`,
+		orgID, clientID,
+	).Scan(&rows).Error
+	if err != nil {
+		return domain.ClientStatistics{}, storeError("client statistics", err)
+	}
+
+	var stats domain.ClientStatistics
+	for _, row := range rows {
+		switch domain.Outcome(row.Outcome) {
+		case domain.OutcomeFailed:
+			stats.RequestsFailed += row.Count
+			continue
+		case domain.OutcomeRefused:
+			stats.RequestsRefused += row.Count
+			continue
+		case domain.OutcomeSucceeded:
+		default:
+			continue
+		}
+
+		switch domain.Operation(row.Operation) {
+		case domain.OpUserCreate:
+			stats.UsersCreated += row.Count
+		case domain.OpUserUpdate:
+			stats.UsersUpdated += row.Count
+		case domain.OpUserDeactivate:
+			stats.UsersDeactivated += row.Count
+		case domain.OpUserReactivate:
+			stats.UsersReactivated += row.Count
+		case domain.OpUserDelete, domain.OpUserErase:
+			stats.UsersDeleted += row.Count
+		}
+		isSync := strings.HasPrefix(row.Operation, "user.") ||
+			strings.HasPrefix(row.Operation, "group.")
+		if isSync && row.LastAt.Valid && row.LastAt.Time.After(stats.LastSyncAt) {
+			stats.LastSyncAt = row.LastAt.Time
+		}
+	}
+	return stats, nil
+}
+
+// DeleteEventsBefore removes every organisation's events older than cutoff,
+// for retention, and returns how many it removed.
+func (a audit) DeleteEventsBefore(ctx context.Context, cutoff time.Time) (int64, error) {
+	res := a.db.WithContext(ctx).Exec(
+		"DELETE FROM provisioning_events WHERE occurred_at < ?", newDBTime(cutoff),
+	)
+	if res.Error != nil {
+		return 0, storeError("delete old events", res.Error)
+	}
+	return res.RowsAffected, nil
+}

@@ -1,0 +1,414 @@
+package gormstore
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/craevidence/scim-provisioning/services/provisioning/internal/domain"
+)
+
+// idBatch bounds the ids sent in one IN list, below the parameter limits of
+// both databases.
+const idBatch = 1000
+
+type groupRow struct {
+	ID             string  `gorm:"column:id"`
+	OrganizationID string  `gorm:"column:organization_id"`
+	DisplayName    string  `gorm:"column:display_name"`
+	DisplayNameKey string  `gorm:"column:display_name_key"`
+	ExternalID     string  `gorm:"column:external_id"`
+	ClientID       *string `gorm:"column:client_id"`
+	Version        int64   `gorm:"column:version"`
+	CreatedAt      dbTime  `gorm:"column:created_at;autoCreateTime:false"`
+	UpdatedAt      dbTime  `gorm:"column:updated_at;autoUpdateTime:false"`
+}
+
+func newGroupRow(g domain.Group) groupRow {
+	var clientID *string
+	if g.ClientID != "" {
+		id := g.ClientID
+		clientID = &id
+	}
+	return groupRow{
+		ID:             g.ID,
+		OrganizationID: g.OrganizationID,
+		DisplayName:    g.DisplayName,
+		DisplayNameKey: domain.GroupNameKey(g.DisplayName),
+		ExternalID:     g.ExternalID,
+		ClientID:       clientID,
+		Version:        g.Version,
+		CreatedAt:      newDBTime(g.CreatedAt),
+		UpdatedAt:      newDBTime(g.UpdatedAt),
+	}
+}
+
+func (r groupRow) domain() domain.Group {
+	g := domain.Group{
+		ID:             r.ID,
+		OrganizationID: r.OrganizationID,
+		DisplayName:    r.DisplayName,
+		ExternalID:     r.ExternalID,
+		Version:        r.Version,
+		CreatedAt:      r.CreatedAt.Time,
+		UpdatedAt:      r.UpdatedAt.Time,
+	}
+	if r.ClientID != nil {
+		g.ClientID = *r.ClientID
+	}
+	return g
+}
+
+func groupsOf(rows []groupRow) []domain.Group {
+	list := make([]domain.Group, len(rows))
+	for i, row := range rows {
+		list[i] = row.domain()
+	}
+	return list
+}
+
+func groupUniqueRules(displayName string) []uniqueRule {
+	return []uniqueRule{{
+		column: "display_name_key",
+		detail: fmt.Sprintf("a group named %q already exists in this organisation", displayName),
+	}, {
+		column: "id",
+		detail: "a group with this id already exists",
+	}}
+}
+
+// CreateGroup stores a new group, giving it an id when it has none.
+func (d directory) CreateGroup(ctx context.Context, group domain.Group) error {
+	if group.OrganizationID == "" {
+		return domain.Errorf(domain.KindInvalid, "a group needs an organisation")
+	}
+	if group.ID == "" {
+		group.ID = uuid.NewString()
+	}
+	if group.CreatedAt.IsZero() {
+		group.CreatedAt = time.Now()
+	}
+	if group.UpdatedAt.IsZero() {
+		group.UpdatedAt = group.CreatedAt
+	}
+	row := newGroupRow(group)
+
+	err := d.db.WithContext(ctx).Table("groups").Create(&row).Error
+	return storeError("create group", err, groupUniqueRules(group.DisplayName)...)
+}
+
+// Group returns one group of the organisation.
+func (d directory) Group(ctx context.Context, orgID, groupID string) (domain.Group, error) {
+	g, err := d.loadGroup(ctx, d.read, orgID, groupID, false)
+	if err != nil {
+		return domain.Group{}, storeError("get group", err)
+	}
+	return g, nil
+}
+
+func (d directory) loadGroup(
+	ctx context.Context,
+	db *gorm.DB,
+	orgID, groupID string,
+	lock bool,
+) (domain.Group, error) {
+	sql := "SELECT * FROM groups WHERE organization_id = ? AND id = ?"
+	if lock {
+		sql += d.forUpdate()
+	}
+	var rows []groupRow
+	if err := db.WithContext(ctx).Raw(sql, orgID, groupID).Scan(&rows).Error; err != nil {
+		return domain.Group{}, err
+	}
+	if len(rows) == 0 {
+		return domain.Group{}, notFound("group %s not found", groupID)
+	}
+	return rows[0].domain(), nil
+}
+
+// ListGroups returns one page of the organisation's groups that match the
+// query's filter, and how many match in all.
+func (d directory) ListGroups(
+	ctx context.Context,
+	orgID string,
+	query domain.ListQuery,
+) ([]domain.Group, int64, error) {
+	query.Normalize()
+	where, args, err := groupFilterSQL(query.Filter)
+	if err != nil {
+		return nil, 0, err
+	}
+	order, err := groupOrder(query.SortBy, query.SortDescending)
+	if err != nil {
+		return nil, 0, err
+	}
+	scope := "g.organization_id = ? AND (" + where + ")"
+	scopeArgs := append([]any{orgID}, args...)
+
+	var total int64
+	err = d.read.WithContext(ctx).
+		Raw("SELECT COUNT(*) FROM groups g WHERE "+scope, scopeArgs...).
+		Scan(&total).Error
+	if err != nil {
+		return nil, 0, storeError("list groups", err)
+	}
+	if query.Count == 0 || total < int64(query.StartIndex) {
+		return []domain.Group{}, total, nil
+	}
+
+	var rows []groupRow
+	err = d.read.WithContext(ctx).Raw(
+		"SELECT g.* FROM groups g WHERE "+scope+" ORDER BY "+order+" LIMIT ? OFFSET ?",
+		append(scopeArgs, query.Count, query.StartIndex-1)...,
+	).Scan(&rows).Error
+	if err != nil {
+		return nil, 0, storeError("list groups", err)
+	}
+	return groupsOf(rows), total, nil
+}
+
+// UpdateGroup loads the group locked for the transaction, lets change modify
+// it, and saves it. Membership is changed by the set operations instead.
+func (d directory) UpdateGroup(
+	ctx context.Context,
+	orgID, groupID string,
+	change func(*domain.Group) error,
+) (domain.Group, error) {
+	var (
+		updated     domain.Group
+		displayName string
+	)
+	err := d.writeTx(ctx, func(tx repos) error {
+		group, err := directory{tx}.loadGroup(ctx, tx.db, orgID, groupID, true)
+		if err != nil {
+			return err
+		}
+
+		if err := change(&group); err != nil {
+			return err
+		}
+		group.ID, group.OrganizationID = groupID, orgID
+		displayName = group.DisplayName
+
+		row := newGroupRow(group)
+		err = tx.db.WithContext(ctx).Exec(
+			`UPDATE groups SET display_name = ?, display_name_key = ?, external_id = ?,
+				client_id = ?, version = ?, updated_at = ?
+			WHERE organization_id = ? AND id = ?`,
+			row.DisplayName, row.DisplayNameKey, row.ExternalID,
+			row.ClientID, row.Version, row.UpdatedAt,
+			orgID, groupID,
+		).Error
+		if err != nil {
+			return err
+		}
+		updated = row.domain()
+		return nil
+	})
+	if err != nil {
+		return domain.Group{}, storeError("update group", err, groupUniqueRules(displayName)...)
+	}
+	return updated, nil
+}
+
+// DeleteGroup removes the group and its memberships.
+func (d directory) DeleteGroup(ctx context.Context, orgID, groupID string) error {
+	err := d.writeTx(ctx, func(tx repos) error {
+		db := tx.db.WithContext(ctx)
+		err := db.Exec(
+			"DELETE FROM group_members WHERE organization_id = ? AND group_id = ?",
+			orgID, groupID,
+		).Error
+		if err != nil {
+			return err
+		}
+		res := db.Exec("DELETE FROM groups WHERE organization_id = ? AND id = ?", orgID, groupID)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return notFound("group %s not found", groupID)
+		}
+		return nil
+	})
+	return storeError("delete group", err)
+}
+
+type groupMemberRow struct {
+	MemberID    string `gorm:"column:member_id"`
+	UserName    string `gorm:"column:user_name"`
+	DisplayName string `gorm:"column:display_name"`
+}
+
+// GroupMembers returns the members of a group in id order, each with its
+// displayName, or its userName when it has none, to show for it.
+func (d directory) GroupMembers(
+	ctx context.Context,
+	orgID, groupID string,
+) ([]domain.GroupMember, error) {
+	if _, err := d.loadGroup(ctx, d.read, orgID, groupID, false); err != nil {
+		return nil, storeError("list group members", err)
+	}
+
+	var rows []groupMemberRow
+	err := d.read.WithContext(ctx).Raw(
+		`SELECT gm.member_id, m.user_name, m.display_name
+		FROM group_members gm JOIN members m ON m.id = gm.member_id
+		WHERE gm.organization_id = ? AND gm.group_id = ? AND m.organization_id = ?
+		ORDER BY gm.member_id`,
+		orgID, groupID, orgID,
+	).Scan(&rows).Error
+	if err != nil {
+		return nil, storeError("list group members", err)
+	}
+	list := make([]domain.GroupMember, len(rows))
+	for i, row := range rows {
+		display := row.DisplayName
+		if display == "" {
+			display = row.UserName
+		}
+		list[i] = domain.GroupMember{MemberID: row.MemberID, Display: display}
+	}
+	return list, nil
+}
+
+// AddGroupMembers adds members to a group as a set operation: one INSERT
+// that ignores existing memberships, so a large group is never read.
+func (d directory) AddGroupMembers(
+	ctx context.Context,
+	orgID, groupID string,
+	memberIDs []string,
+) error {
+	ids := uniqueIDs(memberIDs)
+	err := d.writeTx(ctx, func(tx repos) error {
+		if err := tx.checkMembership(ctx, orgID, groupID, ids); err != nil {
+			return err
+		}
+		for batch := range slices.Chunk(ids, idBatch) {
+			err := tx.db.WithContext(ctx).Exec(
+				`INSERT INTO group_members (group_id, member_id, organization_id)
+				SELECT ?, m.id, m.organization_id FROM members m
+				WHERE m.organization_id = ? AND m.id IN ?
+				ON CONFLICT (group_id, member_id) DO NOTHING`,
+				groupID, orgID, batch,
+			).Error
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return storeError("add group members", err)
+}
+
+// RemoveGroupMembers removes members from a group with one DELETE per batch
+// of ids; ids that are not in the group are ignored.
+func (d directory) RemoveGroupMembers(
+	ctx context.Context,
+	orgID, groupID string,
+	memberIDs []string,
+) error {
+	ids := uniqueIDs(memberIDs)
+	err := d.writeTx(ctx, func(tx repos) error {
+		if err := tx.checkMembership(ctx, orgID, groupID, ids); err != nil {
+			return err
+		}
+		for batch := range slices.Chunk(ids, idBatch) {
+			err := tx.db.WithContext(ctx).Exec(
+				`DELETE FROM group_members
+				WHERE organization_id = ? AND group_id = ? AND member_id IN ?`,
+				orgID, groupID, batch,
+			).Error
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return storeError("remove group members", err)
+}
+
+// RemoveAllGroupMembers empties a group.
+func (d directory) RemoveAllGroupMembers(ctx context.Context, orgID, groupID string) error {
+	err := d.writeTx(ctx, func(tx repos) error {
+		if _, err := (directory{tx}).loadGroup(ctx, tx.db, orgID, groupID, false); err != nil {
+			return err
+		}
+		return tx.db.WithContext(ctx).Exec(
+			"DELETE FROM group_members WHERE organization_id = ? AND group_id = ?",
+			orgID, groupID,
+		).Error
+	})
+	return storeError("remove all group members", err)
+}
+
+// checkMembership makes sure the group and every member belong to the
+// organisation, so that a change names no one it may not see. It counts the
+// members found rather than reading the group.
+func (r repos) checkMembership(ctx context.Context, orgID, groupID string, ids []string) error {
+	if _, err := (directory{r}).loadGroup(ctx, r.db, orgID, groupID, false); err != nil {
+		return err
+	}
+	for batch := range slices.Chunk(ids, idBatch) {
+		var found []string
+		err := r.db.WithContext(ctx).Raw(
+			"SELECT id FROM members WHERE organization_id = ? AND id IN ?", orgID, batch,
+		).Scan(&found).Error
+		if err != nil {
+			return err
+		}
+		if len(found) == len(batch) {
+			continue
+		}
+		var missing []string
+		for _, id := range batch {
+			if !slices.Contains(found, id) {
+				missing = append(missing, id)
+			}
+		}
+		return domain.Errorf(domain.KindInvalid,
+			"no member of this organisation has the id %s", strings.Join(missing, ", ")).
+			WithReason(domain.ReasonInvalidValue)
+	}
+	return nil
+}
+
+func uniqueIDs(ids []string) []string {
+	out := slices.Clone(ids)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// GroupsOfMember returns the groups a member belongs to, oldest first.
+func (d directory) GroupsOfMember(
+	ctx context.Context,
+	orgID, memberID string,
+) ([]domain.Group, error) {
+	var exists []string
+	err := d.read.WithContext(ctx).Raw(
+		"SELECT id FROM members WHERE organization_id = ? AND id = ?", orgID, memberID,
+	).Scan(&exists).Error
+	if err != nil {
+		return nil, storeError("list groups of member", err)
+	}
+	if len(exists) == 0 {
+		return nil, notFound("member %s not found", memberID)
+	}
+
+	var rows []groupRow
+	err = d.read.WithContext(ctx).Raw(
+		`SELECT g.* FROM groups g JOIN group_members gm ON gm.group_id = g.id
+		WHERE gm.member_id = ? AND g.organization_id = ?
+		ORDER BY g.created_at, g.id`,
+		memberID, orgID,
+	).Scan(&rows).Error
+	if err != nil {
+		return nil, storeError("list groups of member", err)
+	}
+	return groupsOf(rows), nil
+}
