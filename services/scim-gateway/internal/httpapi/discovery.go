@@ -20,7 +20,7 @@ func (a *api) serviceProviderConfig(c echo.Context) error {
 		return err
 	}
 	return writeJSON(c, http.StatusOK, map[string]any{
-		"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"},
+		"schemas":          []string{"urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"},
 		"documentationUri": "https://craevidence.eu/docs/scim",
 		"patch":            map[string]any{"supported": true},
 		"bulk": map[string]any{"supported": false, "maxOperations": 0,
@@ -30,8 +30,8 @@ func (a *api) serviceProviderConfig(c echo.Context) error {
 		"sort":           map[string]any{"supported": false},
 		"etag":           map[string]any{"supported": true},
 		"authenticationSchemes": []map[string]any{{
-			"type":        "oauthbearertoken",
-			"name":        "Bearer token",
+			"type": "oauthbearertoken",
+			"name": "Bearer token",
 			"description": "The SCIM client's token from Settings > SCIM Provisioning, " +
 				"sent as Authorization: Bearer <token>.",
 			"primary": true,

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -107,7 +108,41 @@ func New(opts Options) *echo.Echo {
 	g.Any("/Me", a.notImplemented)
 	g.Any("/Me/*", a.notImplemented)
 	g.Any("/Bulk", a.notImplemented)
+
+	// The group's catch-all answers 404 for every unregistered method, so
+	// the methods a known path does not support are answered 405 here.
+	refuse := map[string][]string{
+		"/Users":                 {http.MethodGet, http.MethodPost},
+		"/Users/.search":         {http.MethodPost},
+		"/Users/:id":             {http.MethodGet, http.MethodPut, http.MethodPatch, http.MethodDelete},
+		"/Groups":                {http.MethodGet, http.MethodPost},
+		"/Groups/.search":        {http.MethodPost},
+		"/Groups/:id":            {http.MethodGet, http.MethodPut, http.MethodPatch, http.MethodDelete},
+		"/.search":               {http.MethodPost},
+		"/ServiceProviderConfig": {http.MethodGet},
+		"/ResourceTypes":         {http.MethodGet},
+		"/ResourceTypes/:name":   {http.MethodGet},
+		"/Schemas":               {http.MethodGet},
+		"/Schemas/:id":           {http.MethodGet},
+	}
+	for path, allowed := range refuse {
+		var others []string
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut,
+			http.MethodPatch, http.MethodDelete} {
+			if !slices.Contains(allowed, m) {
+				others = append(others, m)
+			}
+		}
+		g.Match(others, path, methodNotAllowed(strings.Join(allowed, ", ")))
+	}
 	return e
+}
+
+func methodNotAllowed(allow string) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		c.Response().Header().Set(echo.HeaderAllow, allow)
+		return echo.ErrMethodNotAllowed
+	}
 }
 
 // requestContext gives every request an id (the client's when sane), puts it
