@@ -29,6 +29,10 @@ func run() error {
 		PublicURL:       env.String("SCIM_PUBLIC_URL", ""),
 		ShutdownTimeout: env.Duration("SCIM_SHUTDOWN_TIMEOUT", 0),
 	}
+	// TODO: METRICS_ADDR should serve Prometheus metrics (request counts and
+	// latencies by route and status); the gateway has none yet, so a set
+	// value is only reported at start-up rather than silently ignored.
+	metricsAddr := env.String("METRICS_ADDR", "")
 	logOpts := logging.Options{
 		Format:  env.String("LOG_FORMAT", "text"),
 		Level:   env.String("LOG_LEVEL", "info"),
@@ -42,6 +46,10 @@ func run() error {
 		return fmt.Errorf("configuration: %w", err)
 	}
 	opts.Logger = logger
+	if metricsAddr != "" {
+		logger.Warn("metrics endpoint not implemented, METRICS_ADDR ignored",
+			"metrics_addr", metricsAddr)
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()

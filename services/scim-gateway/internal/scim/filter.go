@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // MaxFilterLength bounds the filter text the parser accepts. Real identity
@@ -168,6 +169,11 @@ func (v *ValuePath) String() string {
 func ParseFilter(text string) (Filter, error) {
 	if len(text) > MaxFilterLength {
 		return nil, errorf(ErrInvalidFilter, "filter is longer than %d characters", MaxFilterLength)
+	}
+	if !utf8.ValidString(text) {
+		// The core compares and stores strings as UTF-8; invalid bytes
+		// would be replaced silently and change what the filter means.
+		return nil, errorf(ErrInvalidFilter, "filter is not valid UTF-8")
 	}
 	p := &parser{src: text, errType: ErrInvalidFilter}
 
@@ -561,6 +567,9 @@ func ParsePatchPath(text string) (PatchPath, error) {
 	if len(text) > MaxFilterLength {
 		return PatchPath{}, errorf(ErrInvalidPath, "path is longer than %d characters",
 			MaxFilterLength)
+	}
+	if !utf8.ValidString(text) {
+		return PatchPath{}, errorf(ErrInvalidPath, "path is not valid UTF-8")
 	}
 	p := &parser{src: text, errType: ErrInvalidPath}
 
