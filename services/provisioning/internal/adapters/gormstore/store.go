@@ -249,9 +249,10 @@ func (s *Store) Transaction(ctx context.Context, fn func(tx ports.Repositories) 
 	return storeError("transaction", err)
 }
 
-// Ping reports whether the database answers.
+// Ping reports whether the database answers. It uses the read pool, so that
+// on SQLite a readiness check does not queue behind a long write.
 func (s *Store) Ping(ctx context.Context) error {
-	sqlDB, err := s.writeDB.DB()
+	sqlDB, err := s.readDB.DB()
 	if err != nil {
 		return fmt.Errorf("ping database: %w", err)
 	}
