@@ -12,6 +12,7 @@ require (
 )
 
 require (
+	github.com/grpc-ecosystem/grpc-gateway/v2 v2.34.0 // indirect
 	github.com/labstack/gommon v0.5.0 // indirect
 	github.com/mattn/go-colorable v0.1.15 // indirect
 	github.com/mattn/go-isatty v0.0.22 // indirect
@@ -22,4 +23,12 @@ require (
 	golang.org/x/sys v0.49.0 // indirect
 	golang.org/x/text v0.44.0 // indirect
 	golang.org/x/time v0.15.0 // indirect
+	google.golang.org/genproto/googleapis/api v0.0.0-20261110000943-09e21b237f2c // indirect
+)
+
+// The sibling modules of this repository, so the module resolves and builds
+// on its own too (go mod tidy, GOWORK=off), not only inside the workspace.
+replace (
+	github.com/craevidence/scim-provisioning/api => ../../api
+	github.com/craevidence/scim-provisioning/pkg => ../../pkg
 )
