@@ -32,15 +32,16 @@ type LoginDenial string
 
 // The reasons a member may not log in; empty when it may.
 const (
-	LoginAllowed            LoginDenial = ""
-	LoginDeniedDeactivated  LoginDenial = "deactivated"
+	LoginAllowed               LoginDenial = ""
+	LoginDeniedDeactivated     LoginDenial = "deactivated"
 	LoginDeniedPendingApproval LoginDenial = "pending_approval"
 )
 
 // Member returns a member of an organisation by id.
 func (d *Directory) Member(ctx context.Context, orgID, memberID string) (domain.Member, error) {
 	if orgID == "" || memberID == "" {
-		return domain.Member{}, domain.Errorf(domain.KindInvalid, "an organisation id and a member id are required")
+		return domain.Member{}, domain.Errorf(domain.KindInvalid,
+			"an organisation id and a member id are required")
 	}
 	m, err := d.store.Directory().Member(ctx, orgID, memberID)
 	return m, asDomainError(err)
@@ -51,14 +52,19 @@ func (d *Directory) Member(ctx context.Context, orgID, memberID string) (domain.
 func (d *Directory) MemberByEmail(ctx context.Context, orgID, email string) (domain.Member, error) {
 	email = domain.EmailKey(email)
 	if orgID == "" || email == "" {
-		return domain.Member{}, domain.Errorf(domain.KindInvalid, "an organisation id and an email are required")
+		return domain.Member{}, domain.Errorf(domain.KindInvalid,
+			"an organisation id and an email are required")
 	}
 	m, err := d.store.Directory().MemberByEmail(ctx, orgID, email)
 	return m, asDomainError(err)
 }
 
 // ListMembers returns one page of an organisation's members.
-func (d *Directory) ListMembers(ctx context.Context, orgID string, page ports.Page) ([]domain.Member, string, error) {
+func (d *Directory) ListMembers(
+	ctx context.Context,
+	orgID string,
+	page ports.Page,
+) ([]domain.Member, string, error) {
 	if orgID == "" {
 		return nil, "", domain.Errorf(domain.KindInvalid, "an organisation id is required")
 	}
@@ -85,7 +91,10 @@ func (d *Directory) CheckLogin(ctx context.Context, orgID, memberID string) (Log
 
 // UpsertOrganization creates an organisation or changes its name and plan.
 // Leaving the Enterprise plan stops its SCIM clients on their next request.
-func (d *Directory) UpsertOrganization(ctx context.Context, org domain.Organization) (domain.Organization, error) {
+func (d *Directory) UpsertOrganization(
+	ctx context.Context,
+	org domain.Organization,
+) (domain.Organization, error) {
 	org.ID = strings.TrimSpace(org.ID)
 	if org.ID == "" {
 		return domain.Organization{}, domain.Errorf(domain.KindInvalid, "an organisation needs an id")
@@ -118,7 +127,12 @@ type Retention struct {
 
 // NewRetention returns the retention job. A period of zero or less uses
 // domain.DefaultEventRetention; a nil clock uses SystemClock.
-func NewRetention(audit ports.AuditStore, period time.Duration, clock Clock, logger *slog.Logger) *Retention {
+func NewRetention(
+	audit ports.AuditStore,
+	period time.Duration,
+	clock Clock,
+	logger *slog.Logger,
+) *Retention {
 	if period <= 0 {
 		period = domain.DefaultEventRetention
 	}

@@ -22,7 +22,11 @@ import (
 
 // runDemo starts the core in demo mode on loopback ports, lets check use it
 // and stops it, returning what it printed.
-func runDemo(t *testing.T, dataDir, databaseURL string, check func(grpcAddr, httpAddr string, lines map[string]string)) map[string]string {
+func runDemo(
+	t *testing.T,
+	dataDir, databaseURL string,
+	check func(grpcAddr, httpAddr string, lines map[string]string),
+) map[string]string {
 	t.Helper()
 	var out bytes.Buffer
 	listening := make(chan [2]string, 1)
