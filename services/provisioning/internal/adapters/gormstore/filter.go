@@ -284,7 +284,11 @@ func (c *filterCompiler) subAttribute(p domain.AttributePath, mv *multiValued) (
 }
 
 // compare writes "column operator value" with the value as a parameter.
-func (c *filterCompiler) compare(col column, f *domain.AttributeFilter, name string) (string, error) {
+func (c *filterCompiler) compare(
+	col column,
+	f *domain.AttributeFilter,
+	name string,
+) (string, error) {
 	if f.Operator == domain.ComparePresent {
 		switch col.kind {
 		case kindString:

@@ -102,7 +102,9 @@ func (f fixture) member(userName string, created int) domain.Member {
 		UserName:       userName,
 		Profile: domain.Profile{
 			DisplayName: userName,
-			Emails:      []domain.MultiValue{{Value: userName + "@example.com", Type: "work", Primary: true}},
+			Emails: []domain.MultiValue{
+				{Value: userName + "@example.com", Type: "work", Primary: true},
+			},
 		},
 		Role:       domain.RoleMember,
 		Status:     domain.StatusActive,
@@ -254,7 +256,8 @@ func testMemberLifecycle(t *testing.T, s ports.Store) {
 	m.ExternalID = "ext-1"
 	m.Profile.Name = domain.Name{GivenName: "Alice", FamilyName: "Liddell"}
 	m.Profile.Enterprise.Department = "R&D"
-	m.Profile.Emails = append(m.Profile.Emails, domain.MultiValue{Value: "a@home.example", Type: "home"})
+	m.Profile.Emails = append(m.Profile.Emails,
+		domain.MultiValue{Value: "a@home.example", Type: "home"})
 	f.create(t, s, m)
 
 	got, err := dir.Member(ctx(t), f.org.ID, m.ID)
