@@ -210,8 +210,11 @@ type ScimClient struct {
 	TokenRotatedAt *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=token_rotated_at,json=tokenRotatedAt,proto3" json:"token_rotated_at,omitempty"`
 	CreatedAt      *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
 	UpdatedAt      *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// The identity provider last seen on this client's requests, such as
+	// "okta" or "entra-id", recognised from User-Agent and request shapes.
+	IdentityProvider string `protobuf:"bytes,14,opt,name=identity_provider,json=identityProvider,proto3" json:"identity_provider,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *ScimClient) Reset() {
@@ -333,6 +336,13 @@ func (x *ScimClient) GetUpdatedAt() *timestamppb.Timestamp {
 		return x.UpdatedAt
 	}
 	return nil
+}
+
+func (x *ScimClient) GetIdentityProvider() string {
+	if x != nil {
+		return x.IdentityProvider
+	}
+	return ""
 }
 
 // CreateScimClientRequest carries the new client's settings.
@@ -1030,9 +1040,13 @@ type GetScimClientStatisticsResponse struct {
 	RequestsFailed   int64                  `protobuf:"varint,6,opt,name=requests_failed,json=requestsFailed,proto3" json:"requests_failed,omitempty"`
 	RequestsRefused  int64                  `protobuf:"varint,7,opt,name=requests_refused,json=requestsRefused,proto3" json:"requests_refused,omitempty"`
 	// The last successful change; unset when there was none.
-	LastSyncTime  *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=last_sync_time,json=lastSyncTime,proto3" json:"last_sync_time,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	LastSyncTime *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=last_sync_time,json=lastSyncTime,proto3" json:"last_sync_time,omitempty"`
+	// The identity provider last seen on the client's requests.
+	IdentityProvider string `protobuf:"bytes,9,opt,name=identity_provider,json=identityProvider,proto3" json:"identity_provider,omitempty"`
+	// How often each compatibility rule was applied to the client's requests.
+	CompatibilityRules []*CompatibilityRuleCount `protobuf:"bytes,10,rep,name=compatibility_rules,json=compatibilityRules,proto3" json:"compatibility_rules,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *GetScimClientStatisticsResponse) Reset() {
@@ -1121,6 +1135,75 @@ func (x *GetScimClientStatisticsResponse) GetLastSyncTime() *timestamppb.Timesta
 	return nil
 }
 
+func (x *GetScimClientStatisticsResponse) GetIdentityProvider() string {
+	if x != nil {
+		return x.IdentityProvider
+	}
+	return ""
+}
+
+func (x *GetScimClientStatisticsResponse) GetCompatibilityRules() []*CompatibilityRuleCount {
+	if x != nil {
+		return x.CompatibilityRules
+	}
+	return nil
+}
+
+// CompatibilityRuleCount counts the requests a compatibility rule was
+// applied to.
+type CompatibilityRuleCount struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The rule's stable name, such as "entra-string-boolean".
+	Rule          string `protobuf:"bytes,1,opt,name=rule,proto3" json:"rule,omitempty"`
+	Requests      int64  `protobuf:"varint,2,opt,name=requests,proto3" json:"requests,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CompatibilityRuleCount) Reset() {
+	*x = CompatibilityRuleCount{}
+	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CompatibilityRuleCount) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CompatibilityRuleCount) ProtoMessage() {}
+
+func (x *CompatibilityRuleCount) ProtoReflect() protoreflect.Message {
+	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CompatibilityRuleCount.ProtoReflect.Descriptor instead.
+func (*CompatibilityRuleCount) Descriptor() ([]byte, []int) {
+	return file_craevidence_provisioning_v1_admin_service_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *CompatibilityRuleCount) GetRule() string {
+	if x != nil {
+		return x.Rule
+	}
+	return ""
+}
+
+func (x *CompatibilityRuleCount) GetRequests() int64 {
+	if x != nil {
+		return x.Requests
+	}
+	return 0
+}
+
 // ProvisioningEvent is one entry of the provisioning log.
 type ProvisioningEvent struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
@@ -1138,16 +1221,23 @@ type ProvisioningEvent struct {
 	// Names of the attributes the operation changed; never their values.
 	ChangedAttributes []string `protobuf:"bytes,10,rep,name=changed_attributes,json=changedAttributes,proto3" json:"changed_attributes,omitempty"`
 	// The error kind and detail when the outcome is not SUCCEEDED.
-	ErrorCode     string                 `protobuf:"bytes,11,opt,name=error_code,json=errorCode,proto3" json:"error_code,omitempty"`
-	ErrorDetail   string                 `protobuf:"bytes,12,opt,name=error_detail,json=errorDetail,proto3" json:"error_detail,omitempty"`
-	OccurredAt    *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	ErrorCode   string                 `protobuf:"bytes,11,opt,name=error_code,json=errorCode,proto3" json:"error_code,omitempty"`
+	ErrorDetail string                 `protobuf:"bytes,12,opt,name=error_detail,json=errorDetail,proto3" json:"error_detail,omitempty"`
+	OccurredAt  *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	// The identity provider the request came from, when it was recognised.
+	IdentityProvider string `protobuf:"bytes,14,opt,name=identity_provider,json=identityProvider,proto3" json:"identity_provider,omitempty"`
+	// The compatibility rules the gateway applied to read the request.
+	CompatibilityRules []string `protobuf:"bytes,15,rep,name=compatibility_rules,json=compatibilityRules,proto3" json:"compatibility_rules,omitempty"`
+	// Hex SHA-256 over this event and the hash of the organisation's previous
+	// event: the link of the hash chain that VerifyProvisioningLog checks.
+	ChainHash     string `protobuf:"bytes,16,opt,name=chain_hash,json=chainHash,proto3" json:"chain_hash,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ProvisioningEvent) Reset() {
 	*x = ProvisioningEvent{}
-	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[15]
+	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1159,7 +1249,7 @@ func (x *ProvisioningEvent) String() string {
 func (*ProvisioningEvent) ProtoMessage() {}
 
 func (x *ProvisioningEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[15]
+	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1172,7 +1262,7 @@ func (x *ProvisioningEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProvisioningEvent.ProtoReflect.Descriptor instead.
 func (*ProvisioningEvent) Descriptor() ([]byte, []int) {
-	return file_craevidence_provisioning_v1_admin_service_proto_rawDescGZIP(), []int{15}
+	return file_craevidence_provisioning_v1_admin_service_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ProvisioningEvent) GetId() string {
@@ -1266,6 +1356,27 @@ func (x *ProvisioningEvent) GetOccurredAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *ProvisioningEvent) GetIdentityProvider() string {
+	if x != nil {
+		return x.IdentityProvider
+	}
+	return ""
+}
+
+func (x *ProvisioningEvent) GetCompatibilityRules() []string {
+	if x != nil {
+		return x.CompatibilityRules
+	}
+	return nil
+}
+
+func (x *ProvisioningEvent) GetChainHash() string {
+	if x != nil {
+		return x.ChainHash
+	}
+	return ""
+}
+
 // ListProvisioningEventsRequest filters and pages the provisioning log,
 // newest first.
 type ListProvisioningEventsRequest struct {
@@ -1285,7 +1396,7 @@ type ListProvisioningEventsRequest struct {
 
 func (x *ListProvisioningEventsRequest) Reset() {
 	*x = ListProvisioningEventsRequest{}
-	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[16]
+	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1297,7 +1408,7 @@ func (x *ListProvisioningEventsRequest) String() string {
 func (*ListProvisioningEventsRequest) ProtoMessage() {}
 
 func (x *ListProvisioningEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[16]
+	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1310,7 +1421,7 @@ func (x *ListProvisioningEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListProvisioningEventsRequest.ProtoReflect.Descriptor instead.
 func (*ListProvisioningEventsRequest) Descriptor() ([]byte, []int) {
-	return file_craevidence_provisioning_v1_admin_service_proto_rawDescGZIP(), []int{16}
+	return file_craevidence_provisioning_v1_admin_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ListProvisioningEventsRequest) GetClientId() string {
@@ -1381,7 +1492,7 @@ type ListProvisioningEventsResponse struct {
 
 func (x *ListProvisioningEventsResponse) Reset() {
 	*x = ListProvisioningEventsResponse{}
-	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[17]
+	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1393,7 +1504,7 @@ func (x *ListProvisioningEventsResponse) String() string {
 func (*ListProvisioningEventsResponse) ProtoMessage() {}
 
 func (x *ListProvisioningEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[17]
+	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1406,7 +1517,7 @@ func (x *ListProvisioningEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListProvisioningEventsResponse.ProtoReflect.Descriptor instead.
 func (*ListProvisioningEventsResponse) Descriptor() ([]byte, []int) {
-	return file_craevidence_provisioning_v1_admin_service_proto_rawDescGZIP(), []int{17}
+	return file_craevidence_provisioning_v1_admin_service_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ListProvisioningEventsResponse) GetEvents() []*ProvisioningEvent {
@@ -1419,6 +1530,116 @@ func (x *ListProvisioningEventsResponse) GetEvents() []*ProvisioningEvent {
 func (x *ListProvisioningEventsResponse) GetNextPageToken() string {
 	if x != nil {
 		return x.NextPageToken
+	}
+	return ""
+}
+
+// VerifyProvisioningLogRequest has no fields: it checks the caller's
+// organisation.
+type VerifyProvisioningLogRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VerifyProvisioningLogRequest) Reset() {
+	*x = VerifyProvisioningLogRequest{}
+	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VerifyProvisioningLogRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VerifyProvisioningLogRequest) ProtoMessage() {}
+
+func (x *VerifyProvisioningLogRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VerifyProvisioningLogRequest.ProtoReflect.Descriptor instead.
+func (*VerifyProvisioningLogRequest) Descriptor() ([]byte, []int) {
+	return file_craevidence_provisioning_v1_admin_service_proto_rawDescGZIP(), []int{19}
+}
+
+// VerifyProvisioningLogResponse reports the state of the hash chain.
+type VerifyProvisioningLogResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// True when every event is as it was written and none is missing.
+	Intact        bool  `protobuf:"varint,1,opt,name=intact,proto3" json:"intact,omitempty"`
+	EventsChecked int64 `protobuf:"varint,2,opt,name=events_checked,json=eventsChecked,proto3" json:"events_checked,omitempty"`
+	// The first event whose hash does not match; empty when intact.
+	FirstBrokenEventId string `protobuf:"bytes,3,opt,name=first_broken_event_id,json=firstBrokenEventId,proto3" json:"first_broken_event_id,omitempty"`
+	// What is wrong at that event, for a person to read.
+	Problem       string `protobuf:"bytes,4,opt,name=problem,proto3" json:"problem,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VerifyProvisioningLogResponse) Reset() {
+	*x = VerifyProvisioningLogResponse{}
+	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VerifyProvisioningLogResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VerifyProvisioningLogResponse) ProtoMessage() {}
+
+func (x *VerifyProvisioningLogResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VerifyProvisioningLogResponse.ProtoReflect.Descriptor instead.
+func (*VerifyProvisioningLogResponse) Descriptor() ([]byte, []int) {
+	return file_craevidence_provisioning_v1_admin_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *VerifyProvisioningLogResponse) GetIntact() bool {
+	if x != nil {
+		return x.Intact
+	}
+	return false
+}
+
+func (x *VerifyProvisioningLogResponse) GetEventsChecked() int64 {
+	if x != nil {
+		return x.EventsChecked
+	}
+	return 0
+}
+
+func (x *VerifyProvisioningLogResponse) GetFirstBrokenEventId() string {
+	if x != nil {
+		return x.FirstBrokenEventId
+	}
+	return ""
+}
+
+func (x *VerifyProvisioningLogResponse) GetProblem() string {
+	if x != nil {
+		return x.Problem
 	}
 	return ""
 }
@@ -1447,7 +1668,7 @@ type Member struct {
 
 func (x *Member) Reset() {
 	*x = Member{}
-	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[18]
+	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1459,7 +1680,7 @@ func (x *Member) String() string {
 func (*Member) ProtoMessage() {}
 
 func (x *Member) ProtoReflect() protoreflect.Message {
-	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[18]
+	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1472,7 +1693,7 @@ func (x *Member) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Member.ProtoReflect.Descriptor instead.
 func (*Member) Descriptor() ([]byte, []int) {
-	return file_craevidence_provisioning_v1_admin_service_proto_rawDescGZIP(), []int{18}
+	return file_craevidence_provisioning_v1_admin_service_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *Member) GetId() string {
@@ -1578,7 +1799,7 @@ type ListMembersRequest struct {
 
 func (x *ListMembersRequest) Reset() {
 	*x = ListMembersRequest{}
-	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[19]
+	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1590,7 +1811,7 @@ func (x *ListMembersRequest) String() string {
 func (*ListMembersRequest) ProtoMessage() {}
 
 func (x *ListMembersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[19]
+	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1603,7 +1824,7 @@ func (x *ListMembersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMembersRequest.ProtoReflect.Descriptor instead.
 func (*ListMembersRequest) Descriptor() ([]byte, []int) {
-	return file_craevidence_provisioning_v1_admin_service_proto_rawDescGZIP(), []int{19}
+	return file_craevidence_provisioning_v1_admin_service_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ListMembersRequest) GetPageSize() int32 {
@@ -1631,7 +1852,7 @@ type ListMembersResponse struct {
 
 func (x *ListMembersResponse) Reset() {
 	*x = ListMembersResponse{}
-	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[20]
+	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1643,7 +1864,7 @@ func (x *ListMembersResponse) String() string {
 func (*ListMembersResponse) ProtoMessage() {}
 
 func (x *ListMembersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[20]
+	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1656,7 +1877,7 @@ func (x *ListMembersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMembersResponse.ProtoReflect.Descriptor instead.
 func (*ListMembersResponse) Descriptor() ([]byte, []int) {
-	return file_craevidence_provisioning_v1_admin_service_proto_rawDescGZIP(), []int{20}
+	return file_craevidence_provisioning_v1_admin_service_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ListMembersResponse) GetMembers() []*Member {
@@ -1683,7 +1904,7 @@ type ApproveMemberRequest struct {
 
 func (x *ApproveMemberRequest) Reset() {
 	*x = ApproveMemberRequest{}
-	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[21]
+	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1695,7 +1916,7 @@ func (x *ApproveMemberRequest) String() string {
 func (*ApproveMemberRequest) ProtoMessage() {}
 
 func (x *ApproveMemberRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[21]
+	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1708,7 +1929,7 @@ func (x *ApproveMemberRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveMemberRequest.ProtoReflect.Descriptor instead.
 func (*ApproveMemberRequest) Descriptor() ([]byte, []int) {
-	return file_craevidence_provisioning_v1_admin_service_proto_rawDescGZIP(), []int{21}
+	return file_craevidence_provisioning_v1_admin_service_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ApproveMemberRequest) GetMemberId() string {
@@ -1728,7 +1949,7 @@ type ApproveMemberResponse struct {
 
 func (x *ApproveMemberResponse) Reset() {
 	*x = ApproveMemberResponse{}
-	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[22]
+	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1740,7 +1961,7 @@ func (x *ApproveMemberResponse) String() string {
 func (*ApproveMemberResponse) ProtoMessage() {}
 
 func (x *ApproveMemberResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[22]
+	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1753,7 +1974,7 @@ func (x *ApproveMemberResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveMemberResponse.ProtoReflect.Descriptor instead.
 func (*ApproveMemberResponse) Descriptor() ([]byte, []int) {
-	return file_craevidence_provisioning_v1_admin_service_proto_rawDescGZIP(), []int{22}
+	return file_craevidence_provisioning_v1_admin_service_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ApproveMemberResponse) GetMember() *Member {
@@ -1773,7 +1994,7 @@ type DeactivateMemberRequest struct {
 
 func (x *DeactivateMemberRequest) Reset() {
 	*x = DeactivateMemberRequest{}
-	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[23]
+	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1785,7 +2006,7 @@ func (x *DeactivateMemberRequest) String() string {
 func (*DeactivateMemberRequest) ProtoMessage() {}
 
 func (x *DeactivateMemberRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[23]
+	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1798,7 +2019,7 @@ func (x *DeactivateMemberRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeactivateMemberRequest.ProtoReflect.Descriptor instead.
 func (*DeactivateMemberRequest) Descriptor() ([]byte, []int) {
-	return file_craevidence_provisioning_v1_admin_service_proto_rawDescGZIP(), []int{23}
+	return file_craevidence_provisioning_v1_admin_service_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *DeactivateMemberRequest) GetMemberId() string {
@@ -1818,7 +2039,7 @@ type DeactivateMemberResponse struct {
 
 func (x *DeactivateMemberResponse) Reset() {
 	*x = DeactivateMemberResponse{}
-	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[24]
+	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1830,7 +2051,7 @@ func (x *DeactivateMemberResponse) String() string {
 func (*DeactivateMemberResponse) ProtoMessage() {}
 
 func (x *DeactivateMemberResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[24]
+	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1843,7 +2064,7 @@ func (x *DeactivateMemberResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeactivateMemberResponse.ProtoReflect.Descriptor instead.
 func (*DeactivateMemberResponse) Descriptor() ([]byte, []int) {
-	return file_craevidence_provisioning_v1_admin_service_proto_rawDescGZIP(), []int{24}
+	return file_craevidence_provisioning_v1_admin_service_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *DeactivateMemberResponse) GetMember() *Member {
@@ -1863,7 +2084,7 @@ type ReactivateMemberRequest struct {
 
 func (x *ReactivateMemberRequest) Reset() {
 	*x = ReactivateMemberRequest{}
-	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[25]
+	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1875,7 +2096,7 @@ func (x *ReactivateMemberRequest) String() string {
 func (*ReactivateMemberRequest) ProtoMessage() {}
 
 func (x *ReactivateMemberRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[25]
+	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1888,7 +2109,7 @@ func (x *ReactivateMemberRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReactivateMemberRequest.ProtoReflect.Descriptor instead.
 func (*ReactivateMemberRequest) Descriptor() ([]byte, []int) {
-	return file_craevidence_provisioning_v1_admin_service_proto_rawDescGZIP(), []int{25}
+	return file_craevidence_provisioning_v1_admin_service_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ReactivateMemberRequest) GetMemberId() string {
@@ -1908,7 +2129,7 @@ type ReactivateMemberResponse struct {
 
 func (x *ReactivateMemberResponse) Reset() {
 	*x = ReactivateMemberResponse{}
-	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[26]
+	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1920,7 +2141,7 @@ func (x *ReactivateMemberResponse) String() string {
 func (*ReactivateMemberResponse) ProtoMessage() {}
 
 func (x *ReactivateMemberResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[26]
+	mi := &file_craevidence_provisioning_v1_admin_service_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1933,7 +2154,7 @@ func (x *ReactivateMemberResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReactivateMemberResponse.ProtoReflect.Descriptor instead.
 func (*ReactivateMemberResponse) Descriptor() ([]byte, []int) {
-	return file_craevidence_provisioning_v1_admin_service_proto_rawDescGZIP(), []int{26}
+	return file_craevidence_provisioning_v1_admin_service_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ReactivateMemberResponse) GetMember() *Member {
@@ -1947,7 +2168,7 @@ var File_craevidence_provisioning_v1_admin_service_proto protoreflect.FileDescri
 
 const file_craevidence_provisioning_v1_admin_service_proto_rawDesc = "" +
 	"\n" +
-	"/craevidence/provisioning/v1/admin_service.proto\x12\x1bcraevidence.provisioning.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xca\x04\n" +
+	"/craevidence/provisioning/v1/admin_service.proto\x12\x1bcraevidence.provisioning.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf7\x04\n" +
 	"\n" +
 	"ScimClient\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12'\n" +
@@ -1965,7 +2186,8 @@ const file_craevidence_provisioning_v1_admin_service_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
-	"updated_at\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"\xa5\x02\n" +
+	"updated_at\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12+\n" +
+	"\x11identity_provider\x18\x0e \x01(\tR\x10identityProvider\"\xa5\x02\n" +
 	"\x17CreateScimClientRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12*\n" +
 	"\x11sso_connection_id\x18\x02 \x01(\tR\x0fssoConnectionId\x12J\n" +
@@ -2011,7 +2233,7 @@ const file_craevidence_provisioning_v1_admin_service_proto_rawDesc = "" +
 	"\tclient_id\x18\x01 \x01(\tR\bclientId\"\x1a\n" +
 	"\x18DeleteScimClientResponse\"=\n" +
 	"\x1eGetScimClientStatisticsRequest\x12\x1b\n" +
-	"\tclient_id\x18\x01 \x01(\tR\bclientId\"\x80\x03\n" +
+	"\tclient_id\x18\x01 \x01(\tR\bclientId\"\x93\x04\n" +
 	"\x1fGetScimClientStatisticsResponse\x12#\n" +
 	"\rusers_created\x18\x01 \x01(\x03R\fusersCreated\x12#\n" +
 	"\rusers_updated\x18\x02 \x01(\x03R\fusersUpdated\x12+\n" +
@@ -2020,7 +2242,13 @@ const file_craevidence_provisioning_v1_admin_service_proto_rawDesc = "" +
 	"\rusers_deleted\x18\x05 \x01(\x03R\fusersDeleted\x12'\n" +
 	"\x0frequests_failed\x18\x06 \x01(\x03R\x0erequestsFailed\x12)\n" +
 	"\x10requests_refused\x18\a \x01(\x03R\x0frequestsRefused\x12@\n" +
-	"\x0elast_sync_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\flastSyncTime\"\xee\x03\n" +
+	"\x0elast_sync_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\flastSyncTime\x12+\n" +
+	"\x11identity_provider\x18\t \x01(\tR\x10identityProvider\x12d\n" +
+	"\x13compatibility_rules\x18\n" +
+	" \x03(\v23.craevidence.provisioning.v1.CompatibilityRuleCountR\x12compatibilityRules\"H\n" +
+	"\x16CompatibilityRuleCount\x12\x12\n" +
+	"\x04rule\x18\x01 \x01(\tR\x04rule\x12\x1a\n" +
+	"\brequests\x18\x02 \x01(\x03R\brequests\"\xeb\x04\n" +
 	"\x11ProvisioningEvent\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12'\n" +
 	"\x0forganization_id\x18\x02 \x01(\tR\x0eorganizationId\x12\x1b\n" +
@@ -2038,7 +2266,11 @@ const file_craevidence_provisioning_v1_admin_service_proto_rawDesc = "" +
 	"error_code\x18\v \x01(\tR\terrorCode\x12!\n" +
 	"\ferror_detail\x18\f \x01(\tR\verrorDetail\x12;\n" +
 	"\voccurred_at\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"occurredAt\"\xe3\x02\n" +
+	"occurredAt\x12+\n" +
+	"\x11identity_provider\x18\x0e \x01(\tR\x10identityProvider\x12/\n" +
+	"\x13compatibility_rules\x18\x0f \x03(\tR\x12compatibilityRules\x12\x1d\n" +
+	"\n" +
+	"chain_hash\x18\x10 \x01(\tR\tchainHash\"\xe3\x02\n" +
 	"\x1dListProvisioningEventsRequest\x12\x1b\n" +
 	"\tclient_id\x18\x01 \x01(\tR\bclientId\x12\x1b\n" +
 	"\tmember_id\x18\x02 \x01(\tR\bmemberId\x12\x1c\n" +
@@ -2051,7 +2283,13 @@ const file_craevidence_provisioning_v1_admin_service_proto_rawDesc = "" +
 	"page_token\x18\b \x01(\tR\tpageToken\"\x90\x01\n" +
 	"\x1eListProvisioningEventsResponse\x12F\n" +
 	"\x06events\x18\x01 \x03(\v2..craevidence.provisioning.v1.ProvisioningEventR\x06events\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x8b\x04\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x1e\n" +
+	"\x1cVerifyProvisioningLogRequest\"\xab\x01\n" +
+	"\x1dVerifyProvisioningLogResponse\x12\x16\n" +
+	"\x06intact\x18\x01 \x01(\bR\x06intact\x12%\n" +
+	"\x0eevents_checked\x18\x02 \x01(\x03R\reventsChecked\x121\n" +
+	"\x15first_broken_event_id\x18\x03 \x01(\tR\x12firstBrokenEventId\x12\x18\n" +
+	"\aproblem\x18\x04 \x01(\tR\aproblem\"\x8b\x04\n" +
 	"\x06Member\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12'\n" +
 	"\x0forganization_id\x18\x02 \x01(\tR\x0eorganizationId\x12\x1b\n" +
@@ -2107,7 +2345,7 @@ const file_craevidence_provisioning_v1_admin_service_proto_rawDesc = "" +
 	" PROVISIONING_OUTCOME_UNSPECIFIED\x10\x00\x12\"\n" +
 	"\x1ePROVISIONING_OUTCOME_SUCCEEDED\x10\x01\x12\x1f\n" +
 	"\x1bPROVISIONING_OUTCOME_FAILED\x10\x02\x12 \n" +
-	"\x1cPROVISIONING_OUTCOME_REFUSED\x10\x032\xaf\f\n" +
+	"\x1cPROVISIONING_OUTCOME_REFUSED\x10\x032\xc0\r\n" +
 	"\fAdminService\x12\x7f\n" +
 	"\x10CreateScimClient\x124.craevidence.provisioning.v1.CreateScimClientRequest\x1a5.craevidence.provisioning.v1.CreateScimClientResponse\x12|\n" +
 	"\x0fListScimClients\x123.craevidence.provisioning.v1.ListScimClientsRequest\x1a4.craevidence.provisioning.v1.ListScimClientsResponse\x12v\n" +
@@ -2116,7 +2354,8 @@ const file_craevidence_provisioning_v1_admin_service_proto_rawDesc = "" +
 	"\x15RotateScimClientToken\x129.craevidence.provisioning.v1.RotateScimClientTokenRequest\x1a:.craevidence.provisioning.v1.RotateScimClientTokenResponse\x12\x7f\n" +
 	"\x10DeleteScimClient\x124.craevidence.provisioning.v1.DeleteScimClientRequest\x1a5.craevidence.provisioning.v1.DeleteScimClientResponse\x12\x94\x01\n" +
 	"\x17GetScimClientStatistics\x12;.craevidence.provisioning.v1.GetScimClientStatisticsRequest\x1a<.craevidence.provisioning.v1.GetScimClientStatisticsResponse\x12\x91\x01\n" +
-	"\x16ListProvisioningEvents\x12:.craevidence.provisioning.v1.ListProvisioningEventsRequest\x1a;.craevidence.provisioning.v1.ListProvisioningEventsResponse\x12p\n" +
+	"\x16ListProvisioningEvents\x12:.craevidence.provisioning.v1.ListProvisioningEventsRequest\x1a;.craevidence.provisioning.v1.ListProvisioningEventsResponse\x12\x8e\x01\n" +
+	"\x15VerifyProvisioningLog\x129.craevidence.provisioning.v1.VerifyProvisioningLogRequest\x1a:.craevidence.provisioning.v1.VerifyProvisioningLogResponse\x12p\n" +
 	"\vListMembers\x12/.craevidence.provisioning.v1.ListMembersRequest\x1a0.craevidence.provisioning.v1.ListMembersResponse\x12v\n" +
 	"\rApproveMember\x121.craevidence.provisioning.v1.ApproveMemberRequest\x1a2.craevidence.provisioning.v1.ApproveMemberResponse\x12\x7f\n" +
 	"\x10DeactivateMember\x124.craevidence.provisioning.v1.DeactivateMemberRequest\x1a5.craevidence.provisioning.v1.DeactivateMemberResponse\x12\x7f\n" +
@@ -2136,7 +2375,7 @@ func file_craevidence_provisioning_v1_admin_service_proto_rawDescGZIP() []byte {
 }
 
 var file_craevidence_provisioning_v1_admin_service_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_craevidence_provisioning_v1_admin_service_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
+var file_craevidence_provisioning_v1_admin_service_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
 var file_craevidence_provisioning_v1_admin_service_proto_goTypes = []any{
 	(MemberRole)(0),                         // 0: craevidence.provisioning.v1.MemberRole
 	(MemberStatus)(0),                       // 1: craevidence.provisioning.v1.MemberStatus
@@ -2156,25 +2395,28 @@ var file_craevidence_provisioning_v1_admin_service_proto_goTypes = []any{
 	(*DeleteScimClientResponse)(nil),        // 15: craevidence.provisioning.v1.DeleteScimClientResponse
 	(*GetScimClientStatisticsRequest)(nil),  // 16: craevidence.provisioning.v1.GetScimClientStatisticsRequest
 	(*GetScimClientStatisticsResponse)(nil), // 17: craevidence.provisioning.v1.GetScimClientStatisticsResponse
-	(*ProvisioningEvent)(nil),               // 18: craevidence.provisioning.v1.ProvisioningEvent
-	(*ListProvisioningEventsRequest)(nil),   // 19: craevidence.provisioning.v1.ListProvisioningEventsRequest
-	(*ListProvisioningEventsResponse)(nil),  // 20: craevidence.provisioning.v1.ListProvisioningEventsResponse
-	(*Member)(nil),                          // 21: craevidence.provisioning.v1.Member
-	(*ListMembersRequest)(nil),              // 22: craevidence.provisioning.v1.ListMembersRequest
-	(*ListMembersResponse)(nil),             // 23: craevidence.provisioning.v1.ListMembersResponse
-	(*ApproveMemberRequest)(nil),            // 24: craevidence.provisioning.v1.ApproveMemberRequest
-	(*ApproveMemberResponse)(nil),           // 25: craevidence.provisioning.v1.ApproveMemberResponse
-	(*DeactivateMemberRequest)(nil),         // 26: craevidence.provisioning.v1.DeactivateMemberRequest
-	(*DeactivateMemberResponse)(nil),        // 27: craevidence.provisioning.v1.DeactivateMemberResponse
-	(*ReactivateMemberRequest)(nil),         // 28: craevidence.provisioning.v1.ReactivateMemberRequest
-	(*ReactivateMemberResponse)(nil),        // 29: craevidence.provisioning.v1.ReactivateMemberResponse
-	(*timestamppb.Timestamp)(nil),           // 30: google.protobuf.Timestamp
+	(*CompatibilityRuleCount)(nil),          // 18: craevidence.provisioning.v1.CompatibilityRuleCount
+	(*ProvisioningEvent)(nil),               // 19: craevidence.provisioning.v1.ProvisioningEvent
+	(*ListProvisioningEventsRequest)(nil),   // 20: craevidence.provisioning.v1.ListProvisioningEventsRequest
+	(*ListProvisioningEventsResponse)(nil),  // 21: craevidence.provisioning.v1.ListProvisioningEventsResponse
+	(*VerifyProvisioningLogRequest)(nil),    // 22: craevidence.provisioning.v1.VerifyProvisioningLogRequest
+	(*VerifyProvisioningLogResponse)(nil),   // 23: craevidence.provisioning.v1.VerifyProvisioningLogResponse
+	(*Member)(nil),                          // 24: craevidence.provisioning.v1.Member
+	(*ListMembersRequest)(nil),              // 25: craevidence.provisioning.v1.ListMembersRequest
+	(*ListMembersResponse)(nil),             // 26: craevidence.provisioning.v1.ListMembersResponse
+	(*ApproveMemberRequest)(nil),            // 27: craevidence.provisioning.v1.ApproveMemberRequest
+	(*ApproveMemberResponse)(nil),           // 28: craevidence.provisioning.v1.ApproveMemberResponse
+	(*DeactivateMemberRequest)(nil),         // 29: craevidence.provisioning.v1.DeactivateMemberRequest
+	(*DeactivateMemberResponse)(nil),        // 30: craevidence.provisioning.v1.DeactivateMemberResponse
+	(*ReactivateMemberRequest)(nil),         // 31: craevidence.provisioning.v1.ReactivateMemberRequest
+	(*ReactivateMemberResponse)(nil),        // 32: craevidence.provisioning.v1.ReactivateMemberResponse
+	(*timestamppb.Timestamp)(nil),           // 33: google.protobuf.Timestamp
 }
 var file_craevidence_provisioning_v1_admin_service_proto_depIdxs = []int32{
 	0,  // 0: craevidence.provisioning.v1.ScimClient.default_role:type_name -> craevidence.provisioning.v1.MemberRole
-	30, // 1: craevidence.provisioning.v1.ScimClient.token_rotated_at:type_name -> google.protobuf.Timestamp
-	30, // 2: craevidence.provisioning.v1.ScimClient.created_at:type_name -> google.protobuf.Timestamp
-	30, // 3: craevidence.provisioning.v1.ScimClient.updated_at:type_name -> google.protobuf.Timestamp
+	33, // 1: craevidence.provisioning.v1.ScimClient.token_rotated_at:type_name -> google.protobuf.Timestamp
+	33, // 2: craevidence.provisioning.v1.ScimClient.created_at:type_name -> google.protobuf.Timestamp
+	33, // 3: craevidence.provisioning.v1.ScimClient.updated_at:type_name -> google.protobuf.Timestamp
 	0,  // 4: craevidence.provisioning.v1.CreateScimClientRequest.default_role:type_name -> craevidence.provisioning.v1.MemberRole
 	3,  // 5: craevidence.provisioning.v1.CreateScimClientResponse.client:type_name -> craevidence.provisioning.v1.ScimClient
 	3,  // 6: craevidence.provisioning.v1.ListScimClientsResponse.clients:type_name -> craevidence.provisioning.v1.ScimClient
@@ -2182,50 +2424,53 @@ var file_craevidence_provisioning_v1_admin_service_proto_depIdxs = []int32{
 	0,  // 8: craevidence.provisioning.v1.UpdateScimClientRequest.default_role:type_name -> craevidence.provisioning.v1.MemberRole
 	3,  // 9: craevidence.provisioning.v1.UpdateScimClientResponse.client:type_name -> craevidence.provisioning.v1.ScimClient
 	3,  // 10: craevidence.provisioning.v1.RotateScimClientTokenResponse.client:type_name -> craevidence.provisioning.v1.ScimClient
-	30, // 11: craevidence.provisioning.v1.GetScimClientStatisticsResponse.last_sync_time:type_name -> google.protobuf.Timestamp
-	2,  // 12: craevidence.provisioning.v1.ProvisioningEvent.outcome:type_name -> craevidence.provisioning.v1.ProvisioningOutcome
-	30, // 13: craevidence.provisioning.v1.ProvisioningEvent.occurred_at:type_name -> google.protobuf.Timestamp
-	2,  // 14: craevidence.provisioning.v1.ListProvisioningEventsRequest.outcome:type_name -> craevidence.provisioning.v1.ProvisioningOutcome
-	30, // 15: craevidence.provisioning.v1.ListProvisioningEventsRequest.since:type_name -> google.protobuf.Timestamp
-	30, // 16: craevidence.provisioning.v1.ListProvisioningEventsRequest.until:type_name -> google.protobuf.Timestamp
-	18, // 17: craevidence.provisioning.v1.ListProvisioningEventsResponse.events:type_name -> craevidence.provisioning.v1.ProvisioningEvent
-	0,  // 18: craevidence.provisioning.v1.Member.role:type_name -> craevidence.provisioning.v1.MemberRole
-	1,  // 19: craevidence.provisioning.v1.Member.status:type_name -> craevidence.provisioning.v1.MemberStatus
-	30, // 20: craevidence.provisioning.v1.Member.created_at:type_name -> google.protobuf.Timestamp
-	30, // 21: craevidence.provisioning.v1.Member.updated_at:type_name -> google.protobuf.Timestamp
-	21, // 22: craevidence.provisioning.v1.ListMembersResponse.members:type_name -> craevidence.provisioning.v1.Member
-	21, // 23: craevidence.provisioning.v1.ApproveMemberResponse.member:type_name -> craevidence.provisioning.v1.Member
-	21, // 24: craevidence.provisioning.v1.DeactivateMemberResponse.member:type_name -> craevidence.provisioning.v1.Member
-	21, // 25: craevidence.provisioning.v1.ReactivateMemberResponse.member:type_name -> craevidence.provisioning.v1.Member
-	4,  // 26: craevidence.provisioning.v1.AdminService.CreateScimClient:input_type -> craevidence.provisioning.v1.CreateScimClientRequest
-	6,  // 27: craevidence.provisioning.v1.AdminService.ListScimClients:input_type -> craevidence.provisioning.v1.ListScimClientsRequest
-	8,  // 28: craevidence.provisioning.v1.AdminService.GetScimClient:input_type -> craevidence.provisioning.v1.GetScimClientRequest
-	10, // 29: craevidence.provisioning.v1.AdminService.UpdateScimClient:input_type -> craevidence.provisioning.v1.UpdateScimClientRequest
-	12, // 30: craevidence.provisioning.v1.AdminService.RotateScimClientToken:input_type -> craevidence.provisioning.v1.RotateScimClientTokenRequest
-	14, // 31: craevidence.provisioning.v1.AdminService.DeleteScimClient:input_type -> craevidence.provisioning.v1.DeleteScimClientRequest
-	16, // 32: craevidence.provisioning.v1.AdminService.GetScimClientStatistics:input_type -> craevidence.provisioning.v1.GetScimClientStatisticsRequest
-	19, // 33: craevidence.provisioning.v1.AdminService.ListProvisioningEvents:input_type -> craevidence.provisioning.v1.ListProvisioningEventsRequest
-	22, // 34: craevidence.provisioning.v1.AdminService.ListMembers:input_type -> craevidence.provisioning.v1.ListMembersRequest
-	24, // 35: craevidence.provisioning.v1.AdminService.ApproveMember:input_type -> craevidence.provisioning.v1.ApproveMemberRequest
-	26, // 36: craevidence.provisioning.v1.AdminService.DeactivateMember:input_type -> craevidence.provisioning.v1.DeactivateMemberRequest
-	28, // 37: craevidence.provisioning.v1.AdminService.ReactivateMember:input_type -> craevidence.provisioning.v1.ReactivateMemberRequest
-	5,  // 38: craevidence.provisioning.v1.AdminService.CreateScimClient:output_type -> craevidence.provisioning.v1.CreateScimClientResponse
-	7,  // 39: craevidence.provisioning.v1.AdminService.ListScimClients:output_type -> craevidence.provisioning.v1.ListScimClientsResponse
-	9,  // 40: craevidence.provisioning.v1.AdminService.GetScimClient:output_type -> craevidence.provisioning.v1.GetScimClientResponse
-	11, // 41: craevidence.provisioning.v1.AdminService.UpdateScimClient:output_type -> craevidence.provisioning.v1.UpdateScimClientResponse
-	13, // 42: craevidence.provisioning.v1.AdminService.RotateScimClientToken:output_type -> craevidence.provisioning.v1.RotateScimClientTokenResponse
-	15, // 43: craevidence.provisioning.v1.AdminService.DeleteScimClient:output_type -> craevidence.provisioning.v1.DeleteScimClientResponse
-	17, // 44: craevidence.provisioning.v1.AdminService.GetScimClientStatistics:output_type -> craevidence.provisioning.v1.GetScimClientStatisticsResponse
-	20, // 45: craevidence.provisioning.v1.AdminService.ListProvisioningEvents:output_type -> craevidence.provisioning.v1.ListProvisioningEventsResponse
-	23, // 46: craevidence.provisioning.v1.AdminService.ListMembers:output_type -> craevidence.provisioning.v1.ListMembersResponse
-	25, // 47: craevidence.provisioning.v1.AdminService.ApproveMember:output_type -> craevidence.provisioning.v1.ApproveMemberResponse
-	27, // 48: craevidence.provisioning.v1.AdminService.DeactivateMember:output_type -> craevidence.provisioning.v1.DeactivateMemberResponse
-	29, // 49: craevidence.provisioning.v1.AdminService.ReactivateMember:output_type -> craevidence.provisioning.v1.ReactivateMemberResponse
-	38, // [38:50] is the sub-list for method output_type
-	26, // [26:38] is the sub-list for method input_type
-	26, // [26:26] is the sub-list for extension type_name
-	26, // [26:26] is the sub-list for extension extendee
-	0,  // [0:26] is the sub-list for field type_name
+	33, // 11: craevidence.provisioning.v1.GetScimClientStatisticsResponse.last_sync_time:type_name -> google.protobuf.Timestamp
+	18, // 12: craevidence.provisioning.v1.GetScimClientStatisticsResponse.compatibility_rules:type_name -> craevidence.provisioning.v1.CompatibilityRuleCount
+	2,  // 13: craevidence.provisioning.v1.ProvisioningEvent.outcome:type_name -> craevidence.provisioning.v1.ProvisioningOutcome
+	33, // 14: craevidence.provisioning.v1.ProvisioningEvent.occurred_at:type_name -> google.protobuf.Timestamp
+	2,  // 15: craevidence.provisioning.v1.ListProvisioningEventsRequest.outcome:type_name -> craevidence.provisioning.v1.ProvisioningOutcome
+	33, // 16: craevidence.provisioning.v1.ListProvisioningEventsRequest.since:type_name -> google.protobuf.Timestamp
+	33, // 17: craevidence.provisioning.v1.ListProvisioningEventsRequest.until:type_name -> google.protobuf.Timestamp
+	19, // 18: craevidence.provisioning.v1.ListProvisioningEventsResponse.events:type_name -> craevidence.provisioning.v1.ProvisioningEvent
+	0,  // 19: craevidence.provisioning.v1.Member.role:type_name -> craevidence.provisioning.v1.MemberRole
+	1,  // 20: craevidence.provisioning.v1.Member.status:type_name -> craevidence.provisioning.v1.MemberStatus
+	33, // 21: craevidence.provisioning.v1.Member.created_at:type_name -> google.protobuf.Timestamp
+	33, // 22: craevidence.provisioning.v1.Member.updated_at:type_name -> google.protobuf.Timestamp
+	24, // 23: craevidence.provisioning.v1.ListMembersResponse.members:type_name -> craevidence.provisioning.v1.Member
+	24, // 24: craevidence.provisioning.v1.ApproveMemberResponse.member:type_name -> craevidence.provisioning.v1.Member
+	24, // 25: craevidence.provisioning.v1.DeactivateMemberResponse.member:type_name -> craevidence.provisioning.v1.Member
+	24, // 26: craevidence.provisioning.v1.ReactivateMemberResponse.member:type_name -> craevidence.provisioning.v1.Member
+	4,  // 27: craevidence.provisioning.v1.AdminService.CreateScimClient:input_type -> craevidence.provisioning.v1.CreateScimClientRequest
+	6,  // 28: craevidence.provisioning.v1.AdminService.ListScimClients:input_type -> craevidence.provisioning.v1.ListScimClientsRequest
+	8,  // 29: craevidence.provisioning.v1.AdminService.GetScimClient:input_type -> craevidence.provisioning.v1.GetScimClientRequest
+	10, // 30: craevidence.provisioning.v1.AdminService.UpdateScimClient:input_type -> craevidence.provisioning.v1.UpdateScimClientRequest
+	12, // 31: craevidence.provisioning.v1.AdminService.RotateScimClientToken:input_type -> craevidence.provisioning.v1.RotateScimClientTokenRequest
+	14, // 32: craevidence.provisioning.v1.AdminService.DeleteScimClient:input_type -> craevidence.provisioning.v1.DeleteScimClientRequest
+	16, // 33: craevidence.provisioning.v1.AdminService.GetScimClientStatistics:input_type -> craevidence.provisioning.v1.GetScimClientStatisticsRequest
+	20, // 34: craevidence.provisioning.v1.AdminService.ListProvisioningEvents:input_type -> craevidence.provisioning.v1.ListProvisioningEventsRequest
+	22, // 35: craevidence.provisioning.v1.AdminService.VerifyProvisioningLog:input_type -> craevidence.provisioning.v1.VerifyProvisioningLogRequest
+	25, // 36: craevidence.provisioning.v1.AdminService.ListMembers:input_type -> craevidence.provisioning.v1.ListMembersRequest
+	27, // 37: craevidence.provisioning.v1.AdminService.ApproveMember:input_type -> craevidence.provisioning.v1.ApproveMemberRequest
+	29, // 38: craevidence.provisioning.v1.AdminService.DeactivateMember:input_type -> craevidence.provisioning.v1.DeactivateMemberRequest
+	31, // 39: craevidence.provisioning.v1.AdminService.ReactivateMember:input_type -> craevidence.provisioning.v1.ReactivateMemberRequest
+	5,  // 40: craevidence.provisioning.v1.AdminService.CreateScimClient:output_type -> craevidence.provisioning.v1.CreateScimClientResponse
+	7,  // 41: craevidence.provisioning.v1.AdminService.ListScimClients:output_type -> craevidence.provisioning.v1.ListScimClientsResponse
+	9,  // 42: craevidence.provisioning.v1.AdminService.GetScimClient:output_type -> craevidence.provisioning.v1.GetScimClientResponse
+	11, // 43: craevidence.provisioning.v1.AdminService.UpdateScimClient:output_type -> craevidence.provisioning.v1.UpdateScimClientResponse
+	13, // 44: craevidence.provisioning.v1.AdminService.RotateScimClientToken:output_type -> craevidence.provisioning.v1.RotateScimClientTokenResponse
+	15, // 45: craevidence.provisioning.v1.AdminService.DeleteScimClient:output_type -> craevidence.provisioning.v1.DeleteScimClientResponse
+	17, // 46: craevidence.provisioning.v1.AdminService.GetScimClientStatistics:output_type -> craevidence.provisioning.v1.GetScimClientStatisticsResponse
+	21, // 47: craevidence.provisioning.v1.AdminService.ListProvisioningEvents:output_type -> craevidence.provisioning.v1.ListProvisioningEventsResponse
+	23, // 48: craevidence.provisioning.v1.AdminService.VerifyProvisioningLog:output_type -> craevidence.provisioning.v1.VerifyProvisioningLogResponse
+	26, // 49: craevidence.provisioning.v1.AdminService.ListMembers:output_type -> craevidence.provisioning.v1.ListMembersResponse
+	28, // 50: craevidence.provisioning.v1.AdminService.ApproveMember:output_type -> craevidence.provisioning.v1.ApproveMemberResponse
+	30, // 51: craevidence.provisioning.v1.AdminService.DeactivateMember:output_type -> craevidence.provisioning.v1.DeactivateMemberResponse
+	32, // 52: craevidence.provisioning.v1.AdminService.ReactivateMember:output_type -> craevidence.provisioning.v1.ReactivateMemberResponse
+	40, // [40:53] is the sub-list for method output_type
+	27, // [27:40] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_craevidence_provisioning_v1_admin_service_proto_init() }
@@ -2240,7 +2485,7 @@ func file_craevidence_provisioning_v1_admin_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_craevidence_provisioning_v1_admin_service_proto_rawDesc), len(file_craevidence_provisioning_v1_admin_service_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   27,
+			NumMessages:   30,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -27,6 +27,7 @@ const (
 	AdminService_DeleteScimClient_FullMethodName        = "/craevidence.provisioning.v1.AdminService/DeleteScimClient"
 	AdminService_GetScimClientStatistics_FullMethodName = "/craevidence.provisioning.v1.AdminService/GetScimClientStatistics"
 	AdminService_ListProvisioningEvents_FullMethodName  = "/craevidence.provisioning.v1.AdminService/ListProvisioningEvents"
+	AdminService_VerifyProvisioningLog_FullMethodName   = "/craevidence.provisioning.v1.AdminService/VerifyProvisioningLog"
 	AdminService_ListMembers_FullMethodName             = "/craevidence.provisioning.v1.AdminService/ListMembers"
 	AdminService_ApproveMember_FullMethodName           = "/craevidence.provisioning.v1.AdminService/ApproveMember"
 	AdminService_DeactivateMember_FullMethodName        = "/craevidence.provisioning.v1.AdminService/DeactivateMember"
@@ -60,6 +61,9 @@ type AdminServiceClient interface {
 	GetScimClientStatistics(ctx context.Context, in *GetScimClientStatisticsRequest, opts ...grpc.CallOption) (*GetScimClientStatisticsResponse, error)
 	// ListProvisioningEvents pages through the organisation's provisioning log.
 	ListProvisioningEvents(ctx context.Context, in *ListProvisioningEventsRequest, opts ...grpc.CallOption) (*ListProvisioningEventsResponse, error)
+	// VerifyProvisioningLog walks the organisation's hash chain of events and
+	// reports the first event that was changed, removed or inserted.
+	VerifyProvisioningLog(ctx context.Context, in *VerifyProvisioningLogRequest, opts ...grpc.CallOption) (*VerifyProvisioningLogResponse, error)
 	// ListMembers lists the organisation's members with status and SCIM link.
 	ListMembers(ctx context.Context, in *ListMembersRequest, opts ...grpc.CallOption) (*ListMembersResponse, error)
 	// ApproveMember activates a member that is pending approval.
@@ -158,6 +162,16 @@ func (c *adminServiceClient) ListProvisioningEvents(ctx context.Context, in *Lis
 	return out, nil
 }
 
+func (c *adminServiceClient) VerifyProvisioningLog(ctx context.Context, in *VerifyProvisioningLogRequest, opts ...grpc.CallOption) (*VerifyProvisioningLogResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(VerifyProvisioningLogResponse)
+	err := c.cc.Invoke(ctx, AdminService_VerifyProvisioningLog_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *adminServiceClient) ListMembers(ctx context.Context, in *ListMembersRequest, opts ...grpc.CallOption) (*ListMembersResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListMembersResponse)
@@ -225,6 +239,9 @@ type AdminServiceServer interface {
 	GetScimClientStatistics(context.Context, *GetScimClientStatisticsRequest) (*GetScimClientStatisticsResponse, error)
 	// ListProvisioningEvents pages through the organisation's provisioning log.
 	ListProvisioningEvents(context.Context, *ListProvisioningEventsRequest) (*ListProvisioningEventsResponse, error)
+	// VerifyProvisioningLog walks the organisation's hash chain of events and
+	// reports the first event that was changed, removed or inserted.
+	VerifyProvisioningLog(context.Context, *VerifyProvisioningLogRequest) (*VerifyProvisioningLogResponse, error)
 	// ListMembers lists the organisation's members with status and SCIM link.
 	ListMembers(context.Context, *ListMembersRequest) (*ListMembersResponse, error)
 	// ApproveMember activates a member that is pending approval.
@@ -266,6 +283,9 @@ func (UnimplementedAdminServiceServer) GetScimClientStatistics(context.Context, 
 }
 func (UnimplementedAdminServiceServer) ListProvisioningEvents(context.Context, *ListProvisioningEventsRequest) (*ListProvisioningEventsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListProvisioningEvents not implemented")
+}
+func (UnimplementedAdminServiceServer) VerifyProvisioningLog(context.Context, *VerifyProvisioningLogRequest) (*VerifyProvisioningLogResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method VerifyProvisioningLog not implemented")
 }
 func (UnimplementedAdminServiceServer) ListMembers(context.Context, *ListMembersRequest) (*ListMembersResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListMembers not implemented")
@@ -444,6 +464,24 @@ func _AdminService_ListProvisioningEvents_Handler(srv interface{}, ctx context.C
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AdminService_VerifyProvisioningLog_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(VerifyProvisioningLogRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).VerifyProvisioningLog(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_VerifyProvisioningLog_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).VerifyProvisioningLog(ctx, req.(*VerifyProvisioningLogRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _AdminService_ListMembers_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListMembersRequest)
 	if err := dec(in); err != nil {
@@ -554,6 +592,10 @@ var AdminService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListProvisioningEvents",
 			Handler:    _AdminService_ListProvisioningEvents_Handler,
+		},
+		{
+			MethodName: "VerifyProvisioningLog",
+			Handler:    _AdminService_VerifyProvisioningLog_Handler,
 		},
 		{
 			MethodName: "ListMembers",
