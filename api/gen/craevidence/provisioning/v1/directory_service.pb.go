@@ -376,6 +376,129 @@ func (x *ListDirectoryMembersResponse) GetNextPageToken() string {
 	return ""
 }
 
+// AddMemberRequest describes a member invited by hand.
+type AddMemberRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	OrganizationId string                 `protobuf:"bytes,1,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
+	Email          string                 `protobuf:"bytes,2,opt,name=email,proto3" json:"email,omitempty"`
+	// The userName a SCIM client would match; the email when empty.
+	UserName      string     `protobuf:"bytes,3,opt,name=user_name,json=userName,proto3" json:"user_name,omitempty"`
+	DisplayName   string     `protobuf:"bytes,4,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
+	Role          MemberRole `protobuf:"varint,5,opt,name=role,proto3,enum=craevidence.provisioning.v1.MemberRole" json:"role,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AddMemberRequest) Reset() {
+	*x = AddMemberRequest{}
+	mi := &file_craevidence_provisioning_v1_directory_service_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddMemberRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddMemberRequest) ProtoMessage() {}
+
+func (x *AddMemberRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_craevidence_provisioning_v1_directory_service_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddMemberRequest.ProtoReflect.Descriptor instead.
+func (*AddMemberRequest) Descriptor() ([]byte, []int) {
+	return file_craevidence_provisioning_v1_directory_service_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *AddMemberRequest) GetOrganizationId() string {
+	if x != nil {
+		return x.OrganizationId
+	}
+	return ""
+}
+
+func (x *AddMemberRequest) GetEmail() string {
+	if x != nil {
+		return x.Email
+	}
+	return ""
+}
+
+func (x *AddMemberRequest) GetUserName() string {
+	if x != nil {
+		return x.UserName
+	}
+	return ""
+}
+
+func (x *AddMemberRequest) GetDisplayName() string {
+	if x != nil {
+		return x.DisplayName
+	}
+	return ""
+}
+
+func (x *AddMemberRequest) GetRole() MemberRole {
+	if x != nil {
+		return x.Role
+	}
+	return MemberRole_MEMBER_ROLE_UNSPECIFIED
+}
+
+// AddMemberResponse carries the new member.
+type AddMemberResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Member        *Member                `protobuf:"bytes,1,opt,name=member,proto3" json:"member,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AddMemberResponse) Reset() {
+	*x = AddMemberResponse{}
+	mi := &file_craevidence_provisioning_v1_directory_service_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddMemberResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddMemberResponse) ProtoMessage() {}
+
+func (x *AddMemberResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_craevidence_provisioning_v1_directory_service_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddMemberResponse.ProtoReflect.Descriptor instead.
+func (*AddMemberResponse) Descriptor() ([]byte, []int) {
+	return file_craevidence_provisioning_v1_directory_service_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *AddMemberResponse) GetMember() *Member {
+	if x != nil {
+		return x.Member
+	}
+	return nil
+}
+
 // CheckLoginRequest names a member.
 type CheckLoginRequest struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
@@ -387,7 +510,7 @@ type CheckLoginRequest struct {
 
 func (x *CheckLoginRequest) Reset() {
 	*x = CheckLoginRequest{}
-	mi := &file_craevidence_provisioning_v1_directory_service_proto_msgTypes[4]
+	mi := &file_craevidence_provisioning_v1_directory_service_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -399,7 +522,7 @@ func (x *CheckLoginRequest) String() string {
 func (*CheckLoginRequest) ProtoMessage() {}
 
 func (x *CheckLoginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_craevidence_provisioning_v1_directory_service_proto_msgTypes[4]
+	mi := &file_craevidence_provisioning_v1_directory_service_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -412,7 +535,7 @@ func (x *CheckLoginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckLoginRequest.ProtoReflect.Descriptor instead.
 func (*CheckLoginRequest) Descriptor() ([]byte, []int) {
-	return file_craevidence_provisioning_v1_directory_service_proto_rawDescGZIP(), []int{4}
+	return file_craevidence_provisioning_v1_directory_service_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *CheckLoginRequest) GetOrganizationId() string {
@@ -441,7 +564,7 @@ type CheckLoginResponse struct {
 
 func (x *CheckLoginResponse) Reset() {
 	*x = CheckLoginResponse{}
-	mi := &file_craevidence_provisioning_v1_directory_service_proto_msgTypes[5]
+	mi := &file_craevidence_provisioning_v1_directory_service_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -453,7 +576,7 @@ func (x *CheckLoginResponse) String() string {
 func (*CheckLoginResponse) ProtoMessage() {}
 
 func (x *CheckLoginResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_craevidence_provisioning_v1_directory_service_proto_msgTypes[5]
+	mi := &file_craevidence_provisioning_v1_directory_service_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -466,7 +589,7 @@ func (x *CheckLoginResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckLoginResponse.ProtoReflect.Descriptor instead.
 func (*CheckLoginResponse) Descriptor() ([]byte, []int) {
-	return file_craevidence_provisioning_v1_directory_service_proto_rawDescGZIP(), []int{5}
+	return file_craevidence_provisioning_v1_directory_service_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *CheckLoginResponse) GetAllowed() bool {
@@ -495,7 +618,7 @@ type Organization struct {
 
 func (x *Organization) Reset() {
 	*x = Organization{}
-	mi := &file_craevidence_provisioning_v1_directory_service_proto_msgTypes[6]
+	mi := &file_craevidence_provisioning_v1_directory_service_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -507,7 +630,7 @@ func (x *Organization) String() string {
 func (*Organization) ProtoMessage() {}
 
 func (x *Organization) ProtoReflect() protoreflect.Message {
-	mi := &file_craevidence_provisioning_v1_directory_service_proto_msgTypes[6]
+	mi := &file_craevidence_provisioning_v1_directory_service_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -520,7 +643,7 @@ func (x *Organization) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Organization.ProtoReflect.Descriptor instead.
 func (*Organization) Descriptor() ([]byte, []int) {
-	return file_craevidence_provisioning_v1_directory_service_proto_rawDescGZIP(), []int{6}
+	return file_craevidence_provisioning_v1_directory_service_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Organization) GetId() string {
@@ -554,7 +677,7 @@ type UpsertOrganizationRequest struct {
 
 func (x *UpsertOrganizationRequest) Reset() {
 	*x = UpsertOrganizationRequest{}
-	mi := &file_craevidence_provisioning_v1_directory_service_proto_msgTypes[7]
+	mi := &file_craevidence_provisioning_v1_directory_service_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -566,7 +689,7 @@ func (x *UpsertOrganizationRequest) String() string {
 func (*UpsertOrganizationRequest) ProtoMessage() {}
 
 func (x *UpsertOrganizationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_craevidence_provisioning_v1_directory_service_proto_msgTypes[7]
+	mi := &file_craevidence_provisioning_v1_directory_service_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -579,7 +702,7 @@ func (x *UpsertOrganizationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpsertOrganizationRequest.ProtoReflect.Descriptor instead.
 func (*UpsertOrganizationRequest) Descriptor() ([]byte, []int) {
-	return file_craevidence_provisioning_v1_directory_service_proto_rawDescGZIP(), []int{7}
+	return file_craevidence_provisioning_v1_directory_service_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *UpsertOrganizationRequest) GetOrganization() *Organization {
@@ -599,7 +722,7 @@ type UpsertOrganizationResponse struct {
 
 func (x *UpsertOrganizationResponse) Reset() {
 	*x = UpsertOrganizationResponse{}
-	mi := &file_craevidence_provisioning_v1_directory_service_proto_msgTypes[8]
+	mi := &file_craevidence_provisioning_v1_directory_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -611,7 +734,7 @@ func (x *UpsertOrganizationResponse) String() string {
 func (*UpsertOrganizationResponse) ProtoMessage() {}
 
 func (x *UpsertOrganizationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_craevidence_provisioning_v1_directory_service_proto_msgTypes[8]
+	mi := &file_craevidence_provisioning_v1_directory_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -624,7 +747,7 @@ func (x *UpsertOrganizationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpsertOrganizationResponse.ProtoReflect.Descriptor instead.
 func (*UpsertOrganizationResponse) Descriptor() ([]byte, []int) {
-	return file_craevidence_provisioning_v1_directory_service_proto_rawDescGZIP(), []int{8}
+	return file_craevidence_provisioning_v1_directory_service_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *UpsertOrganizationResponse) GetOrganization() *Organization {
@@ -653,7 +776,15 @@ const file_craevidence_provisioning_v1_directory_service_proto_rawDesc = "" +
 	"page_token\x18\x03 \x01(\tR\tpageToken\"\x85\x01\n" +
 	"\x1cListDirectoryMembersResponse\x12=\n" +
 	"\amembers\x18\x01 \x03(\v2#.craevidence.provisioning.v1.MemberR\amembers\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"Y\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xce\x01\n" +
+	"\x10AddMemberRequest\x12'\n" +
+	"\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12\x14\n" +
+	"\x05email\x18\x02 \x01(\tR\x05email\x12\x1b\n" +
+	"\tuser_name\x18\x03 \x01(\tR\buserName\x12!\n" +
+	"\fdisplay_name\x18\x04 \x01(\tR\vdisplayName\x12;\n" +
+	"\x04role\x18\x05 \x01(\x0e2'.craevidence.provisioning.v1.MemberRoleR\x04role\"P\n" +
+	"\x11AddMemberResponse\x12;\n" +
+	"\x06member\x18\x01 \x01(\v2#.craevidence.provisioning.v1.MemberR\x06member\"Y\n" +
 	"\x11CheckLoginRequest\x12'\n" +
 	"\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12\x1b\n" +
 	"\tmember_id\x18\x02 \x01(\tR\bmemberId\"v\n" +
@@ -676,10 +807,11 @@ const file_craevidence_provisioning_v1_directory_service_proto_rawDesc = "" +
 	"\x10PLAN_UNSPECIFIED\x10\x00\x12\r\n" +
 	"\tPLAN_FREE\x10\x01\x12\r\n" +
 	"\tPLAN_TEAM\x10\x02\x12\x13\n" +
-	"\x0fPLAN_ENTERPRISE\x10\x032\x83\x04\n" +
+	"\x0fPLAN_ENTERPRISE\x10\x032\xef\x04\n" +
 	"\x10DirectoryService\x12j\n" +
 	"\tGetMember\x12-.craevidence.provisioning.v1.GetMemberRequest\x1a..craevidence.provisioning.v1.GetMemberResponse\x12\x8b\x01\n" +
-	"\x14ListDirectoryMembers\x128.craevidence.provisioning.v1.ListDirectoryMembersRequest\x1a9.craevidence.provisioning.v1.ListDirectoryMembersResponse\x12m\n" +
+	"\x14ListDirectoryMembers\x128.craevidence.provisioning.v1.ListDirectoryMembersRequest\x1a9.craevidence.provisioning.v1.ListDirectoryMembersResponse\x12j\n" +
+	"\tAddMember\x12-.craevidence.provisioning.v1.AddMemberRequest\x1a..craevidence.provisioning.v1.AddMemberResponse\x12m\n" +
 	"\n" +
 	"CheckLogin\x12..craevidence.provisioning.v1.CheckLoginRequest\x1a/.craevidence.provisioning.v1.CheckLoginResponse\x12\x85\x01\n" +
 	"\x12UpsertOrganization\x126.craevidence.provisioning.v1.UpsertOrganizationRequest\x1a7.craevidence.provisioning.v1.UpsertOrganizationResponseB\xa3\x02\n" +
@@ -698,7 +830,7 @@ func file_craevidence_provisioning_v1_directory_service_proto_rawDescGZIP() []by
 }
 
 var file_craevidence_provisioning_v1_directory_service_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_craevidence_provisioning_v1_directory_service_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_craevidence_provisioning_v1_directory_service_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_craevidence_provisioning_v1_directory_service_proto_goTypes = []any{
 	(LoginDenialReason)(0),               // 0: craevidence.provisioning.v1.LoginDenialReason
 	(Plan)(0),                            // 1: craevidence.provisioning.v1.Plan
@@ -706,33 +838,40 @@ var file_craevidence_provisioning_v1_directory_service_proto_goTypes = []any{
 	(*GetMemberResponse)(nil),            // 3: craevidence.provisioning.v1.GetMemberResponse
 	(*ListDirectoryMembersRequest)(nil),  // 4: craevidence.provisioning.v1.ListDirectoryMembersRequest
 	(*ListDirectoryMembersResponse)(nil), // 5: craevidence.provisioning.v1.ListDirectoryMembersResponse
-	(*CheckLoginRequest)(nil),            // 6: craevidence.provisioning.v1.CheckLoginRequest
-	(*CheckLoginResponse)(nil),           // 7: craevidence.provisioning.v1.CheckLoginResponse
-	(*Organization)(nil),                 // 8: craevidence.provisioning.v1.Organization
-	(*UpsertOrganizationRequest)(nil),    // 9: craevidence.provisioning.v1.UpsertOrganizationRequest
-	(*UpsertOrganizationResponse)(nil),   // 10: craevidence.provisioning.v1.UpsertOrganizationResponse
-	(*Member)(nil),                       // 11: craevidence.provisioning.v1.Member
+	(*AddMemberRequest)(nil),             // 6: craevidence.provisioning.v1.AddMemberRequest
+	(*AddMemberResponse)(nil),            // 7: craevidence.provisioning.v1.AddMemberResponse
+	(*CheckLoginRequest)(nil),            // 8: craevidence.provisioning.v1.CheckLoginRequest
+	(*CheckLoginResponse)(nil),           // 9: craevidence.provisioning.v1.CheckLoginResponse
+	(*Organization)(nil),                 // 10: craevidence.provisioning.v1.Organization
+	(*UpsertOrganizationRequest)(nil),    // 11: craevidence.provisioning.v1.UpsertOrganizationRequest
+	(*UpsertOrganizationResponse)(nil),   // 12: craevidence.provisioning.v1.UpsertOrganizationResponse
+	(*Member)(nil),                       // 13: craevidence.provisioning.v1.Member
+	(MemberRole)(0),                      // 14: craevidence.provisioning.v1.MemberRole
 }
 var file_craevidence_provisioning_v1_directory_service_proto_depIdxs = []int32{
-	11, // 0: craevidence.provisioning.v1.GetMemberResponse.member:type_name -> craevidence.provisioning.v1.Member
-	11, // 1: craevidence.provisioning.v1.ListDirectoryMembersResponse.members:type_name -> craevidence.provisioning.v1.Member
-	0,  // 2: craevidence.provisioning.v1.CheckLoginResponse.reason:type_name -> craevidence.provisioning.v1.LoginDenialReason
-	1,  // 3: craevidence.provisioning.v1.Organization.plan:type_name -> craevidence.provisioning.v1.Plan
-	8,  // 4: craevidence.provisioning.v1.UpsertOrganizationRequest.organization:type_name -> craevidence.provisioning.v1.Organization
-	8,  // 5: craevidence.provisioning.v1.UpsertOrganizationResponse.organization:type_name -> craevidence.provisioning.v1.Organization
-	2,  // 6: craevidence.provisioning.v1.DirectoryService.GetMember:input_type -> craevidence.provisioning.v1.GetMemberRequest
-	4,  // 7: craevidence.provisioning.v1.DirectoryService.ListDirectoryMembers:input_type -> craevidence.provisioning.v1.ListDirectoryMembersRequest
-	6,  // 8: craevidence.provisioning.v1.DirectoryService.CheckLogin:input_type -> craevidence.provisioning.v1.CheckLoginRequest
-	9,  // 9: craevidence.provisioning.v1.DirectoryService.UpsertOrganization:input_type -> craevidence.provisioning.v1.UpsertOrganizationRequest
-	3,  // 10: craevidence.provisioning.v1.DirectoryService.GetMember:output_type -> craevidence.provisioning.v1.GetMemberResponse
-	5,  // 11: craevidence.provisioning.v1.DirectoryService.ListDirectoryMembers:output_type -> craevidence.provisioning.v1.ListDirectoryMembersResponse
-	7,  // 12: craevidence.provisioning.v1.DirectoryService.CheckLogin:output_type -> craevidence.provisioning.v1.CheckLoginResponse
-	10, // 13: craevidence.provisioning.v1.DirectoryService.UpsertOrganization:output_type -> craevidence.provisioning.v1.UpsertOrganizationResponse
-	10, // [10:14] is the sub-list for method output_type
-	6,  // [6:10] is the sub-list for method input_type
-	6,  // [6:6] is the sub-list for extension type_name
-	6,  // [6:6] is the sub-list for extension extendee
-	0,  // [0:6] is the sub-list for field type_name
+	13, // 0: craevidence.provisioning.v1.GetMemberResponse.member:type_name -> craevidence.provisioning.v1.Member
+	13, // 1: craevidence.provisioning.v1.ListDirectoryMembersResponse.members:type_name -> craevidence.provisioning.v1.Member
+	14, // 2: craevidence.provisioning.v1.AddMemberRequest.role:type_name -> craevidence.provisioning.v1.MemberRole
+	13, // 3: craevidence.provisioning.v1.AddMemberResponse.member:type_name -> craevidence.provisioning.v1.Member
+	0,  // 4: craevidence.provisioning.v1.CheckLoginResponse.reason:type_name -> craevidence.provisioning.v1.LoginDenialReason
+	1,  // 5: craevidence.provisioning.v1.Organization.plan:type_name -> craevidence.provisioning.v1.Plan
+	10, // 6: craevidence.provisioning.v1.UpsertOrganizationRequest.organization:type_name -> craevidence.provisioning.v1.Organization
+	10, // 7: craevidence.provisioning.v1.UpsertOrganizationResponse.organization:type_name -> craevidence.provisioning.v1.Organization
+	2,  // 8: craevidence.provisioning.v1.DirectoryService.GetMember:input_type -> craevidence.provisioning.v1.GetMemberRequest
+	4,  // 9: craevidence.provisioning.v1.DirectoryService.ListDirectoryMembers:input_type -> craevidence.provisioning.v1.ListDirectoryMembersRequest
+	6,  // 10: craevidence.provisioning.v1.DirectoryService.AddMember:input_type -> craevidence.provisioning.v1.AddMemberRequest
+	8,  // 11: craevidence.provisioning.v1.DirectoryService.CheckLogin:input_type -> craevidence.provisioning.v1.CheckLoginRequest
+	11, // 12: craevidence.provisioning.v1.DirectoryService.UpsertOrganization:input_type -> craevidence.provisioning.v1.UpsertOrganizationRequest
+	3,  // 13: craevidence.provisioning.v1.DirectoryService.GetMember:output_type -> craevidence.provisioning.v1.GetMemberResponse
+	5,  // 14: craevidence.provisioning.v1.DirectoryService.ListDirectoryMembers:output_type -> craevidence.provisioning.v1.ListDirectoryMembersResponse
+	7,  // 15: craevidence.provisioning.v1.DirectoryService.AddMember:output_type -> craevidence.provisioning.v1.AddMemberResponse
+	9,  // 16: craevidence.provisioning.v1.DirectoryService.CheckLogin:output_type -> craevidence.provisioning.v1.CheckLoginResponse
+	12, // 17: craevidence.provisioning.v1.DirectoryService.UpsertOrganization:output_type -> craevidence.provisioning.v1.UpsertOrganizationResponse
+	13, // [13:18] is the sub-list for method output_type
+	8,  // [8:13] is the sub-list for method input_type
+	8,  // [8:8] is the sub-list for extension type_name
+	8,  // [8:8] is the sub-list for extension extendee
+	0,  // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_craevidence_provisioning_v1_directory_service_proto_init() }
@@ -751,7 +890,7 @@ func file_craevidence_provisioning_v1_directory_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_craevidence_provisioning_v1_directory_service_proto_rawDesc), len(file_craevidence_provisioning_v1_directory_service_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   9,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -21,6 +21,7 @@ const _ = grpc.SupportPackageIsVersion9
 const (
 	DirectoryService_GetMember_FullMethodName            = "/craevidence.provisioning.v1.DirectoryService/GetMember"
 	DirectoryService_ListDirectoryMembers_FullMethodName = "/craevidence.provisioning.v1.DirectoryService/ListDirectoryMembers"
+	DirectoryService_AddMember_FullMethodName            = "/craevidence.provisioning.v1.DirectoryService/AddMember"
 	DirectoryService_CheckLogin_FullMethodName           = "/craevidence.provisioning.v1.DirectoryService/CheckLogin"
 	DirectoryService_UpsertOrganization_FullMethodName   = "/craevidence.provisioning.v1.DirectoryService/UpsertOrganization"
 )
@@ -36,6 +37,10 @@ type DirectoryServiceClient interface {
 	GetMember(ctx context.Context, in *GetMemberRequest, opts ...grpc.CallOption) (*GetMemberResponse, error)
 	// ListDirectoryMembers pages an organisation's members.
 	ListDirectoryMembers(ctx context.Context, in *ListDirectoryMembersRequest, opts ...grpc.CallOption) (*ListDirectoryMembersResponse, error)
+	// AddMember adds a member invited by hand, not managed by any SCIM
+	// client. A SCIM client that later provisions the same email or userName
+	// adopts this member and keeps its role.
+	AddMember(ctx context.Context, in *AddMemberRequest, opts ...grpc.CallOption) (*AddMemberResponse, error)
 	// CheckLogin says whether a member may log in, and why not.
 	CheckLogin(ctx context.Context, in *CheckLoginRequest, opts ...grpc.CallOption) (*CheckLoginResponse, error)
 	// UpsertOrganization creates an organisation or changes its name and plan.
@@ -64,6 +69,16 @@ func (c *directoryServiceClient) ListDirectoryMembers(ctx context.Context, in *L
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListDirectoryMembersResponse)
 	err := c.cc.Invoke(ctx, DirectoryService_ListDirectoryMembers_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *directoryServiceClient) AddMember(ctx context.Context, in *AddMemberRequest, opts ...grpc.CallOption) (*AddMemberResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AddMemberResponse)
+	err := c.cc.Invoke(ctx, DirectoryService_AddMember_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -101,6 +116,10 @@ type DirectoryServiceServer interface {
 	GetMember(context.Context, *GetMemberRequest) (*GetMemberResponse, error)
 	// ListDirectoryMembers pages an organisation's members.
 	ListDirectoryMembers(context.Context, *ListDirectoryMembersRequest) (*ListDirectoryMembersResponse, error)
+	// AddMember adds a member invited by hand, not managed by any SCIM
+	// client. A SCIM client that later provisions the same email or userName
+	// adopts this member and keeps its role.
+	AddMember(context.Context, *AddMemberRequest) (*AddMemberResponse, error)
 	// CheckLogin says whether a member may log in, and why not.
 	CheckLogin(context.Context, *CheckLoginRequest) (*CheckLoginResponse, error)
 	// UpsertOrganization creates an organisation or changes its name and plan.
@@ -120,6 +139,9 @@ func (UnimplementedDirectoryServiceServer) GetMember(context.Context, *GetMember
 }
 func (UnimplementedDirectoryServiceServer) ListDirectoryMembers(context.Context, *ListDirectoryMembersRequest) (*ListDirectoryMembersResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListDirectoryMembers not implemented")
+}
+func (UnimplementedDirectoryServiceServer) AddMember(context.Context, *AddMemberRequest) (*AddMemberResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method AddMember not implemented")
 }
 func (UnimplementedDirectoryServiceServer) CheckLogin(context.Context, *CheckLoginRequest) (*CheckLoginResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CheckLogin not implemented")
@@ -184,6 +206,24 @@ func _DirectoryService_ListDirectoryMembers_Handler(srv interface{}, ctx context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _DirectoryService_AddMember_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AddMemberRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DirectoryServiceServer).AddMember(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DirectoryService_AddMember_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DirectoryServiceServer).AddMember(ctx, req.(*AddMemberRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _DirectoryService_CheckLogin_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(CheckLoginRequest)
 	if err := dec(in); err != nil {
@@ -234,6 +274,10 @@ var DirectoryService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListDirectoryMembers",
 			Handler:    _DirectoryService_ListDirectoryMembers_Handler,
+		},
+		{
+			MethodName: "AddMember",
+			Handler:    _DirectoryService_AddMember_Handler,
 		},
 		{
 			MethodName: "CheckLogin",
