@@ -16,15 +16,25 @@ import (
 type Directory struct {
 	store  ports.Store
 	now    Clock
+	events eventRecorder
 	logger *slog.Logger
 }
+
+// directoryActor names the internal directory service in provisioning
+// events: its callers authenticate as a service, not as a person.
+const directoryActor = "service:directory"
 
 // NewDirectory returns the internal directory. A nil clock uses SystemClock.
 func NewDirectory(store ports.Store, clock Clock, logger *slog.Logger) *Directory {
 	if clock == nil {
 		clock = SystemClock
 	}
-	return &Directory{store: store, now: clock, logger: logger}
+	return &Directory{
+		store:  store,
+		now:    clock,
+		events: eventRecorder{store: store, now: clock, logger: logger},
+		logger: logger,
+	}
 }
 
 // LoginDenial says why a member may not log in.
@@ -71,6 +81,58 @@ func (d *Directory) ListMembers(
 	page.Size = pageSize(page.Size)
 	members, next, err := d.store.Directory().ListMembers(ctx, orgID, page)
 	return members, next, asDomainError(err)
+}
+
+// AddMember adds a member invited by hand: active, with the given role and
+// managed by no SCIM client, so that a client provisioning the same email or
+// userName later adopts it. An email or userName that already belongs to a
+// member of the organisation is a uniqueness conflict. The addition and its
+// member.add event commit together; a refused addition to a known
+// organisation is logged as failed.
+func (d *Directory) AddMember(ctx context.Context, inv domain.Invitation) (domain.Member, error) {
+	if err := inv.Validate(); err != nil {
+		return domain.Member{}, err
+	}
+	if _, err := d.store.Organizations().Organization(ctx, inv.OrganizationID); err != nil {
+		if domain.IsKind(err, domain.KindNotFound) {
+			return domain.Member{}, domain.Errorf(domain.KindNotFound,
+				"organisation %q not found", inv.OrganizationID)
+		}
+		return domain.Member{}, asDomainError(err)
+	}
+
+	member := domain.NewInvitedMember(NewID(), inv, d.now())
+	event := d.events.event(ctx, inv.OrganizationID, "", directoryActor, domain.OpMemberAdd)
+	event.MemberID = member.ID
+	event.ChangedAttributes = []string{"userName", "emails", "role"}
+	err := d.store.Transaction(ctx, func(tx ports.Repositories) error {
+		matches, err := tx.Directory().FindMatches(ctx, inv.OrganizationID, inv.UserName,
+			[]string{inv.Email})
+		if err != nil {
+			return err
+		}
+		if len(matches) > 0 {
+			return domain.Errorf(domain.KindAlreadyExists,
+				"a member with this email or userName already exists").
+				WithReason(domain.ReasonUniqueness)
+		}
+		if err := tx.Directory().CreateMember(ctx, member); err != nil {
+			return err
+		}
+		return tx.Audit().AppendEvent(ctx, event)
+	})
+	if err != nil {
+		err = asDomainError(err)
+		// The member was not stored, so the failure names none.
+		event.MemberID = ""
+		d.events.failed(ctx, event, domain.OutcomeFailed, err)
+		return domain.Member{}, err
+	}
+
+	d.logger.Info("member added by hand",
+		"org_id", inv.OrganizationID, "member_id", member.ID, "role", string(member.Role),
+		"request_id", event.RequestID)
+	return member, nil
 }
 
 // CheckLogin says whether a member may log in, and why not.

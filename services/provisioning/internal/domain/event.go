@@ -17,6 +17,7 @@ const (
 	OpGroupCreate      Operation = "group.create"
 	OpGroupUpdate      Operation = "group.update"
 	OpGroupDelete      Operation = "group.delete"
+	OpMemberAdd        Operation = "member.add"
 	OpMemberApprove    Operation = "member.approve"
 	OpMemberDeactivate Operation = "member.deactivate"
 	OpMemberReactivate Operation = "member.reactivate"
@@ -52,7 +53,7 @@ type Event struct {
 	Outcome        Outcome
 	MemberID       string
 	GroupID        string
-	// Actor is "scim:<client id>" or "admin:<subject>".
+	// Actor is "scim:<client id>", "admin:<subject>" or "service:directory".
 	Actor             string
 	RequestID         string
 	ChangedAttributes []string

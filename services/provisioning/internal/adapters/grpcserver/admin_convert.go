@@ -27,6 +27,20 @@ func defaultRoleFromProto(r provisioningv1.MemberRole) (domain.Role, error) {
 	}
 }
 
+// memberRoleFromProto reads any member role; unspecified is left empty for
+// the domain to default.
+func memberRoleFromProto(r provisioningv1.MemberRole) (domain.Role, error) {
+	if r == provisioningv1.MemberRole_MEMBER_ROLE_UNSPECIFIED {
+		return "", nil
+	}
+	for role, p := range rolesToProto {
+		if p == r {
+			return role, nil
+		}
+	}
+	return "", domain.Errorf(domain.KindInvalid, "role %d is not known", r)
+}
+
 func clientToProto(c domain.ScimClient) *provisioningv1.ScimClient {
 	return &provisioningv1.ScimClient{
 		Id:                  c.ID,

@@ -121,3 +121,30 @@ func (s *DirectoryServer) UpsertOrganization(
 	}
 	return &provisioningv1.UpsertOrganizationResponse{Organization: organizationToProto(org)}, nil
 }
+
+// AddMember adds a member invited by hand.
+func (s *DirectoryServer) AddMember(
+	ctx context.Context,
+	req *provisioningv1.AddMemberRequest,
+) (*provisioningv1.AddMemberResponse, error) {
+	if err := s.auth.check(ctx); err != nil {
+		return nil, err
+	}
+	noteCaller(ctx, req.GetOrganizationId(), "")
+
+	role, err := memberRoleFromProto(req.GetRole())
+	if err != nil {
+		return nil, err
+	}
+	m, err := s.directory.AddMember(ctx, domain.Invitation{
+		OrganizationID: req.GetOrganizationId(),
+		Email:          req.GetEmail(),
+		UserName:       req.GetUserName(),
+		DisplayName:    req.GetDisplayName(),
+		Role:           role,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &provisioningv1.AddMemberResponse{Member: memberToProto(m)}, nil
+}
