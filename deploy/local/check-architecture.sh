@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# The dependency rule of the hexagon: the domain and the application layer of
-# the core import nothing of gRPC, protobuf, echo, gorm or SQL, and no adapter.
+# The dependency rule of the hexagons: the core's domain, application layer
+# and ports, and the gateway's SCIM protocol package and core port, import
+# nothing of gRPC, protobuf, echo, gorm or SQL, and no adapter.
 set -euo pipefail
 
 core=github.com/craevidence/scim-provisioning/services/provisioning/internal
-forbidden='google.golang.org/grpc|google.golang.org/protobuf|github.com/labstack/echo|gorm.io|database/sql|/internal/adapters/|/api/gen/'
+forbidden='^google.golang.org/grpc|^google.golang.org/protobuf|^github.com/labstack/echo|^gorm.io|^database/sql$|^github.com/jackc/|/internal/adapters/|/api/gen/'
 status=0
 
-for layer in domain app ports; do
-	all=$(go list -deps "$core/$layer")
+gateway=github.com/craevidence/scim-provisioning/services/scim-gateway/internal
+for pkg in "$core/domain" "$core/app" "$core/ports" "$gateway/scim" "$gateway/core"; do
+	all=$(go list -deps "$pkg")
 	deps=$(echo "$all" | grep -E "$forbidden" || true)
 	if [ -n "$deps" ]; then
-		echo "internal/$layer must not depend on:"
+		echo "${pkg#github.com/craevidence/scim-provisioning/} must not depend on:"
 		echo "$deps" | sed 's/^/  /'
 		status=1
 	fi

@@ -1,15 +1,14 @@
 // Package requestid carries one request id from the SCIM gateway through gRPC
 // metadata into the core, so log lines and provisioning events of one request
-// can be found together.
+// can be found together. It depends on nothing but the standard library, so
+// the core's application layer may use it; the gRPC interceptors that move
+// the id across the wire are in package grpcrequestid.
 package requestid
 
 import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/metadata"
 )
 
 // MetadataKey is the gRPC metadata key, and HeaderName the HTTP header, that
@@ -57,41 +56,4 @@ func WithID(ctx context.Context, id string) context.Context {
 func FromContext(ctx context.Context) string {
 	id, _ := ctx.Value(contextKey{}).(string)
 	return id
-}
-
-// UnaryClientInterceptor copies the context's request id into the outgoing
-// metadata of every call.
-func UnaryClientInterceptor() grpc.UnaryClientInterceptor {
-	return func(
-		ctx context.Context,
-		method string,
-		req, reply any,
-		cc *grpc.ClientConn,
-		invoker grpc.UnaryInvoker,
-		opts ...grpc.CallOption,
-	) error {
-		if id := FromContext(ctx); id != "" {
-			ctx = metadata.AppendToOutgoingContext(ctx, MetadataKey, id)
-		}
-		return invoker(ctx, method, req, reply, cc, opts...)
-	}
-}
-
-// UnaryServerInterceptor puts the caller's request id, or a fresh one, into
-// the context of every call.
-func UnaryServerInterceptor() grpc.UnaryServerInterceptor {
-	return func(
-		ctx context.Context,
-		req any,
-		info *grpc.UnaryServerInfo,
-		handler grpc.UnaryHandler,
-	) (any, error) {
-		id := ""
-		if md, ok := metadata.FromIncomingContext(ctx); ok {
-			if values := md.Get(MetadataKey); len(values) > 0 {
-				id = values[0]
-			}
-		}
-		return handler(WithID(ctx, Sanitize(id)), req)
-	}
 }

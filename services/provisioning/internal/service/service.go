@@ -20,7 +20,7 @@ import (
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
-	"github.com/craevidence/scim-provisioning/pkg/requestid"
+	"github.com/craevidence/scim-provisioning/pkg/requestid/grpcrequestid"
 	"github.com/craevidence/scim-provisioning/services/provisioning/internal/adapters/gormstore"
 	"github.com/craevidence/scim-provisioning/services/provisioning/internal/adapters/grpcserver"
 	"github.com/craevidence/scim-provisioning/services/provisioning/internal/app"
@@ -171,7 +171,7 @@ func Run(ctx context.Context, opts Options) error {
 	// this process's gRPC server, so both paths share one set of checks.
 	conn, err := grpc.NewClient(loopbackTarget(grpcListener.Addr()),
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithUnaryInterceptor(requestid.UnaryClientInterceptor()))
+		grpc.WithUnaryInterceptor(grpcrequestid.UnaryClientInterceptor()))
 	if err != nil {
 		grpcListener.Close()
 		httpListener.Close()

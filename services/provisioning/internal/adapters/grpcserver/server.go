@@ -11,7 +11,7 @@ import (
 	"google.golang.org/grpc"
 
 	provisioningv1 "github.com/craevidence/scim-provisioning/api/gen/craevidence/provisioning/v1"
-	"github.com/craevidence/scim-provisioning/pkg/requestid"
+	"github.com/craevidence/scim-provisioning/pkg/requestid/grpcrequestid"
 	"github.com/craevidence/scim-provisioning/services/provisioning/internal/app"
 )
 
@@ -42,7 +42,7 @@ func NewServer(opts Options, extra ...grpc.ServerOption) *grpc.Server {
 
 	serverOpts := append([]grpc.ServerOption{
 		grpc.ChainUnaryInterceptor(
-			requestid.UnaryServerInterceptor(),
+			grpcrequestid.UnaryServerInterceptor(),
 			loggingInterceptor(logger),
 			errorInterceptor(logger),
 			recoveryInterceptor(logger),

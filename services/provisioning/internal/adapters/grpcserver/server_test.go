@@ -18,6 +18,7 @@ import (
 
 	provisioningv1 "github.com/craevidence/scim-provisioning/api/gen/craevidence/provisioning/v1"
 	"github.com/craevidence/scim-provisioning/pkg/requestid"
+	"github.com/craevidence/scim-provisioning/pkg/requestid/grpcrequestid"
 	"github.com/craevidence/scim-provisioning/services/provisioning/internal/adapters/gormstore/gormstoretest"
 	"github.com/craevidence/scim-provisioning/services/provisioning/internal/adapters/grpcserver"
 	"github.com/craevidence/scim-provisioning/services/provisioning/internal/app"
@@ -68,7 +69,7 @@ func newEnv(t *testing.T) *env {
 
 	conn, err := grpc.NewClient(lis.Addr().String(),
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithUnaryInterceptor(requestid.UnaryClientInterceptor()))
+		grpc.WithUnaryInterceptor(grpcrequestid.UnaryClientInterceptor()))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	pb "github.com/craevidence/scim-provisioning/api/gen/craevidence/provisioning/v1"
-	"github.com/craevidence/scim-provisioning/pkg/requestid"
+	"github.com/craevidence/scim-provisioning/pkg/requestid/grpcrequestid"
 	"github.com/craevidence/scim-provisioning/services/scim-gateway/internal/core"
 	"github.com/craevidence/scim-provisioning/services/scim-gateway/internal/scim"
 )
@@ -42,7 +42,7 @@ type Client struct {
 func Dial(target string, opts ...grpc.DialOption) (*Client, error) {
 	opts = append([]grpc.DialOption{
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithChainUnaryInterceptor(requestid.UnaryClientInterceptor()),
+		grpc.WithChainUnaryInterceptor(grpcrequestid.UnaryClientInterceptor()),
 	}, opts...)
 	conn, err := grpc.NewClient(target, opts...)
 	if err != nil {
