@@ -216,15 +216,20 @@ func (p *Provisioning) ListUsers(
 		return nil, 0, asDomainError(err)
 	}
 
-	// TODO: one query per listed user reads its groups; a page of 200 users
-	// costs 200 reads. A batch lookup in the user directory would make it one.
 	users := make([]User, 0, len(members))
+	if len(members) == 0 {
+		return users, total, nil
+	}
+	ids := make([]string, len(members))
+	for i, m := range members {
+		ids[i] = m.ID
+	}
+	groups, err := dir.GroupsOfMembers(ctx, caller.Organization.ID, ids)
+	if err != nil {
+		return nil, 0, asDomainError(err)
+	}
 	for _, m := range members {
-		groups, err := dir.GroupsOfMember(ctx, caller.Organization.ID, m.ID)
-		if err != nil {
-			return nil, 0, asDomainError(err)
-		}
-		users = append(users, User{Member: m, Groups: groups})
+		users = append(users, User{Member: m, Groups: groups[m.ID]})
 	}
 	return users, total, nil
 }

@@ -122,13 +122,24 @@ type UserDirectory interface {
 	// GroupMembers returns the members of a group.
 	GroupMembers(ctx context.Context, orgID, groupID string) ([]domain.GroupMember, error)
 	// AddGroupMembers and RemoveGroupMembers change membership as set
-	// operations, without reading the member list. Ids that are not members
-	// of the organisation are refused with KindInvalid.
+	// operations, without reading the member list. AddGroupMembers refuses
+	// ids that are not members of the organisation with KindInvalid;
+	// RemoveGroupMembers ignores ids that are not in the group, whether or
+	// not they name a member, so removing an erased user is no error.
 	AddGroupMembers(ctx context.Context, orgID, groupID string, memberIDs []string) error
 	RemoveGroupMembers(ctx context.Context, orgID, groupID string, memberIDs []string) error
 	RemoveAllGroupMembers(ctx context.Context, orgID, groupID string) error
 	// GroupsOfMember returns the groups a member belongs to.
 	GroupsOfMember(ctx context.Context, orgID, memberID string) ([]domain.Group, error)
+	// GroupsOfMembers returns the groups of several members at once, keyed
+	// by member id, so a page of users costs one query rather than one per
+	// user. Members without groups, and ids that name no member, have no
+	// entry.
+	GroupsOfMembers(
+		ctx context.Context,
+		orgID string,
+		memberIDs []string,
+	) (map[string][]domain.Group, error)
 }
 
 // AuditStore keeps the provisioning log. Events are only ever appended,

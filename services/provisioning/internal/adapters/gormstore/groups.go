@@ -307,7 +307,10 @@ func (d directory) AddGroupMembers(
 }
 
 // RemoveGroupMembers removes members from a group with one DELETE per batch
-// of ids; ids that are not in the group are ignored.
+// of ids. Removal is a set operation: an id that is not in the group, or
+// names no member of the organisation at all (an identity provider removing
+// a user it has already erased), leaves the group as it is and is no error.
+// Only the group itself must exist.
 func (d directory) RemoveGroupMembers(
 	ctx context.Context,
 	orgID, groupID string,
@@ -315,7 +318,7 @@ func (d directory) RemoveGroupMembers(
 ) error {
 	ids := uniqueIDs(memberIDs)
 	err := d.writeTx(ctx, func(tx repos) error {
-		if err := tx.checkMembership(ctx, orgID, groupID, ids); err != nil {
+		if _, err := (directory{tx}).loadGroup(ctx, tx.db, orgID, groupID, false); err != nil {
 			return err
 		}
 		for batch := range slices.Chunk(ids, idBatch) {
@@ -411,4 +414,53 @@ func (d directory) GroupsOfMember(
 		return nil, storeError("list groups of member", err)
 	}
 	return groupsOf(rows), nil
+}
+
+// memberGroupRow is a group with the member it was found for.
+type memberGroupRow struct {
+	MemberID       string  `gorm:"column:member_id"`
+	ID             string  `gorm:"column:id"`
+	OrganizationID string  `gorm:"column:organization_id"`
+	DisplayName    string  `gorm:"column:display_name"`
+	ExternalID     string  `gorm:"column:external_id"`
+	ClientID       *string `gorm:"column:client_id"`
+	Version        int64   `gorm:"column:version"`
+	CreatedAt      dbTime  `gorm:"column:created_at"`
+	UpdatedAt      dbTime  `gorm:"column:updated_at"`
+}
+
+func (r memberGroupRow) group() domain.Group {
+	return groupRow{
+		ID: r.ID, OrganizationID: r.OrganizationID, DisplayName: r.DisplayName,
+		ExternalID: r.ExternalID, ClientID: r.ClientID, Version: r.Version,
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+	}.domain()
+}
+
+// GroupsOfMembers returns the groups of several members, oldest first for
+// each, with one query per batch of ids.
+func (d directory) GroupsOfMembers(
+	ctx context.Context,
+	orgID string,
+	memberIDs []string,
+) (map[string][]domain.Group, error) {
+	out := map[string][]domain.Group{}
+	for batch := range slices.Chunk(uniqueIDs(memberIDs), idBatch) {
+		var rows []memberGroupRow
+		err := d.read.WithContext(ctx).Raw(
+			`SELECT gm.member_id, g.id, g.organization_id, g.display_name, g.external_id,
+				g.client_id, g.version, g.created_at, g.updated_at
+			FROM group_members gm JOIN groups g ON g.id = gm.group_id
+			WHERE gm.organization_id = ? AND g.organization_id = ? AND gm.member_id IN ?
+			ORDER BY gm.member_id, g.created_at, g.id`,
+			orgID, orgID, batch,
+		).Scan(&rows).Error
+		if err != nil {
+			return nil, storeError("list groups of members", err)
+		}
+		for _, row := range rows {
+			out[row.MemberID] = append(out[row.MemberID], row.group())
+		}
+	}
+	return out, nil
 }

@@ -806,6 +806,16 @@ func testGroupMembership(t *testing.T, s ports.Store) {
 	must(t, err)
 	equal(t, "after remove", memberIDsOf(members), []string{alice.ID})
 
+	// Removing ids that name no member of the organisation, as an identity
+	// provider does for users it has erased, is a no-op too; the group must
+	// exist, though.
+	must(t, dir.RemoveGroupMembers(ctx(t), f.org.ID, g.ID, []string{"nobody", "erased"}))
+	members, err = dir.GroupMembers(ctx(t), f.org.ID, g.ID)
+	must(t, err)
+	equal(t, "after removing unknown ids", memberIDsOf(members), []string{alice.ID})
+	err = dir.RemoveGroupMembers(ctx(t), f.org.ID, "no-such-group", []string{alice.ID})
+	wantKind(t, err, domain.KindNotFound)
+
 	// Ids that are not members of the organisation are refused, and nothing
 	// of the request is applied.
 	err = dir.AddGroupMembers(ctx(t), f.org.ID, g.ID, []string{carol.ID, "nobody"})
@@ -817,6 +827,31 @@ func testGroupMembership(t *testing.T, s ports.Store) {
 	groups, err := dir.GroupsOfMember(ctx(t), f.org.ID, alice.ID)
 	must(t, err)
 	equal(t, "groups of alice", len(groups), 1)
+
+	// The batch lookup answers for several members in one call, oldest group
+	// first, and leaves out members without groups and unknown ids.
+	second := f.group("Design", 1)
+	must(t, dir.CreateGroup(ctx(t), second))
+	must(t, dir.AddGroupMembers(ctx(t), f.org.ID, second.ID, []string{alice.ID, carol.ID}))
+	batch, err := dir.GroupsOfMembers(ctx(t), f.org.ID,
+		[]string{alice.ID, bob.ID, carol.ID, "nobody", alice.ID})
+	must(t, err)
+	groupIDs := func(list []domain.Group) []string {
+		var out []string
+		for _, g := range list {
+			out = append(out, g.ID)
+		}
+		return out
+	}
+	equal(t, "batch: groups of alice", groupIDs(batch[alice.ID]), []string{g.ID, second.ID})
+	equal(t, "batch: groups of carol", groupIDs(batch[carol.ID]), []string{second.ID})
+	equal(t, "batch: entries", len(batch), 2)
+	equal(t, "batch: group name", batch[carol.ID][0].DisplayName, "Design")
+	must(t, dir.RemoveGroupMembers(ctx(t), f.org.ID, second.ID, []string{carol.ID}))
+	other := newFixture(t, s)
+	batch, err = dir.GroupsOfMembers(ctx(t), other.org.ID, []string{alice.ID})
+	must(t, err)
+	equal(t, "batch: another organisation sees nothing", len(batch), 0)
 	_, err = dir.GroupsOfMember(ctx(t), f.org.ID, "nobody")
 	wantKind(t, err, domain.KindNotFound)
 
