@@ -128,6 +128,34 @@ func (r eventRecorder) failed(ctx context.Context, event domain.Event, outcome d
 	}
 }
 
+// adminFailed logs an admin action that did not happen: refused when the
+// admin may not act, failed otherwise. It logs nothing when the credential
+// named no organisation, since there is no organisation's log to write to.
+// A client or member that was not found is not named in the event: the id
+// may belong to another organisation, and the event would then show up
+// under that id in this organisation's filters; the error detail keeps it.
+func (r eventRecorder) adminFailed(
+	ctx context.Context,
+	admin Admin,
+	op domain.Operation,
+	clientID, memberID string,
+	cause error,
+) {
+	if admin.OrganizationID == "" || admin.Subject == "" {
+		return
+	}
+	if domain.IsKind(cause, domain.KindNotFound) {
+		clientID, memberID = "", ""
+	}
+	outcome := domain.OutcomeFailed
+	if domain.IsKind(cause, domain.KindPermissionDenied) {
+		outcome = domain.OutcomeRefused
+	}
+	event := r.event(ctx, admin.OrganizationID, clientID, admin.actor(), op)
+	event.MemberID = memberID
+	r.failed(ctx, event, outcome, cause)
+}
+
 // callerDetail returns what the caller was told about err: the detail of a
 // domain error, or the generic internal message for anything else, so the
 // provisioning log never holds an internal cause either.

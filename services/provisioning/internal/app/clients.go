@@ -51,8 +51,20 @@ type ClientChanges struct {
 
 // Create creates an enabled SCIM client for the admin's organisation and
 // returns it with its token. Only the token's hash is stored, so this is the
-// one time it can be shown.
+// one time it can be shown. A refused or failed creation is logged.
 func (s *ScimClients) Create(
+	ctx context.Context,
+	admin Admin,
+	settings domain.ClientSettings,
+) (domain.ScimClient, string, error) {
+	client, token, err := s.create(ctx, admin, settings)
+	if err != nil {
+		s.events.adminFailed(ctx, admin, domain.OpClientCreate, "", "", err)
+	}
+	return client, token, err
+}
+
+func (s *ScimClients) create(
 	ctx context.Context,
 	admin Admin,
 	settings domain.ClientSettings,
@@ -123,8 +135,22 @@ func (s *ScimClients) Get(ctx context.Context, admin Admin, clientID string) (do
 }
 
 // Update changes the given settings. Turning the client on or off is logged
-// as client.enable or client.disable, any other change as client.update.
+// as client.enable or client.disable, any other change as client.update; an
+// update that fails is logged as a failed client.update.
 func (s *ScimClients) Update(
+	ctx context.Context,
+	admin Admin,
+	clientID string,
+	changes ClientChanges,
+) (domain.ScimClient, error) {
+	updated, err := s.update(ctx, admin, clientID, changes)
+	if err != nil {
+		s.events.adminFailed(ctx, admin, domain.OpClientUpdate, clientID, "", err)
+	}
+	return updated, err
+}
+
+func (s *ScimClients) update(
 	ctx context.Context,
 	admin Admin,
 	clientID string,
@@ -234,8 +260,21 @@ func (c ClientChanges) apply(settings domain.ClientSettings) (domain.ClientSetti
 
 // RotateToken gives the client a new token and returns it. The old hash is
 // replaced in the same transaction as the event, and since no token lookup
-// is cached the old token fails on the very next request.
+// is cached the old token fails on the very next request. A rotation that
+// fails is logged.
 func (s *ScimClients) RotateToken(
+	ctx context.Context,
+	admin Admin,
+	clientID string,
+) (domain.ScimClient, string, error) {
+	rotated, token, err := s.rotateToken(ctx, admin, clientID)
+	if err != nil {
+		s.events.adminFailed(ctx, admin, domain.OpClientRotate, clientID, "", err)
+	}
+	return rotated, token, err
+}
+
+func (s *ScimClients) rotateToken(
 	ctx context.Context,
 	admin Admin,
 	clientID string,
@@ -275,8 +314,16 @@ func (s *ScimClients) RotateToken(
 }
 
 // Delete removes the connection. Its members stay, unlinked, and its events
-// stay for their full retention.
+// stay for their full retention. A deletion that fails is logged.
 func (s *ScimClients) Delete(ctx context.Context, admin Admin, clientID string) error {
+	err := s.delete(ctx, admin, clientID)
+	if err != nil {
+		s.events.adminFailed(ctx, admin, domain.OpClientDelete, clientID, "", err)
+	}
+	return err
+}
+
+func (s *ScimClients) delete(ctx context.Context, admin Admin, clientID string) error {
 	if err := admin.authorize(); err != nil {
 		return err
 	}

@@ -64,9 +64,10 @@ func TestClientLifecycle(t *testing.T) {
 		}
 
 		ops := operations(f.events(t, ports.EventQuery{ClientID: id}))
+		// The refused default role is logged as a failed client.update.
 		want := []domain.Operation{
 			domain.OpClientDelete, domain.OpClientRotate, domain.OpClientUpdate,
-			domain.OpUserCreate, domain.OpClientCreate,
+			domain.OpClientUpdate, domain.OpUserCreate, domain.OpClientCreate,
 		}
 		if !slices.Equal(ops, want) {
 			t.Errorf("operations = %v, want %v (kept after delete)", ops, want)
@@ -165,7 +166,11 @@ func TestAdminMemberActions(t *testing.T) {
 		}
 
 		ops := operations(f.events(t, ports.EventQuery{MemberID: id}))
-		want := []domain.Operation{domain.OpMemberReactivate, domain.OpMemberDeactivate, domain.OpUserCreate}
+		// The two refused changes are logged as failures.
+		want := []domain.Operation{
+			domain.OpMemberReactivate, domain.OpMemberApprove, domain.OpMemberDeactivate,
+			domain.OpMemberDeactivate, domain.OpUserCreate,
+		}
 		if !slices.Equal(ops, want) {
 			t.Errorf("operations = %v, want %v", ops, want)
 		}

@@ -59,7 +59,7 @@ func (s *Members) Reactivate(ctx context.Context, admin Admin, memberID string) 
 }
 
 // change applies one domain rule to a member and logs it in the same
-// transaction.
+// transaction; a change that is refused or fails is logged too.
 func (s *Members) change(
 	ctx context.Context,
 	admin Admin,
@@ -68,6 +68,7 @@ func (s *Members) change(
 	rule func(*domain.Member, time.Time) error,
 ) (domain.Member, error) {
 	if err := admin.authorize(); err != nil {
+		s.events.adminFailed(ctx, admin, op, "", memberID, err)
 		return domain.Member{}, err
 	}
 
@@ -92,6 +93,7 @@ func (s *Members) change(
 		if domain.IsKind(err, domain.KindNotFound) {
 			err = domain.Errorf(domain.KindNotFound, "member %q not found", memberID)
 		}
+		s.events.adminFailed(ctx, admin, op, "", memberID, err)
 		return domain.Member{}, err
 	}
 
