@@ -28,6 +28,8 @@ func run() error {
 		CoreAddr:        env.String("PROVISIONING_GRPC_ADDR", "127.0.0.1:9090"),
 		PublicURL:       env.String("SCIM_PUBLIC_URL", ""),
 		ShutdownTimeout: env.Duration("SCIM_SHUTDOWN_TIMEOUT", 0),
+		RateLimit:       env.Int("SCIM_RATE_LIMIT", 0),
+		RateBurst:       env.Int("SCIM_RATE_BURST", 0),
 	}
 	// TODO: METRICS_ADDR should serve Prometheus metrics (request counts and
 	// latencies by route and status); the gateway has none yet, so a set

@@ -137,3 +137,26 @@ func TokenFrom(ctx context.Context) string {
 	t, _ := ctx.Value(tokenKey{}).(string)
 	return t
 }
+
+// Source is what the gateway learnt about a request's sender: the
+// User-Agent and the compatibility rules applied to read the request. The
+// handlers add rules as they read; the adapter passes both to the core on
+// every call, so the provisioning log can show why a request was read as it
+// was.
+type Source struct {
+	UserAgent string
+	Notes     *scim.Notes
+}
+
+type sourceKey struct{}
+
+// WithSource returns a context carrying the request's source.
+func WithSource(ctx context.Context, s *Source) context.Context {
+	return context.WithValue(ctx, sourceKey{}, s)
+}
+
+// SourceFrom returns the source of ctx, or nil.
+func SourceFrom(ctx context.Context) *Source {
+	s, _ := ctx.Value(sourceKey{}).(*Source)
+	return s
+}

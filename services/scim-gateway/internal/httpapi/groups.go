@@ -123,11 +123,11 @@ func (a *api) patchGroup(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ops, err := scim.DecodePatch(body)
+	ops, err := scim.DecodePatch(body, notesOf(c))
 	if err != nil {
 		return err
 	}
-	change, err := scim.PlanGroupPatch(c.Param("id"), ops)
+	change, err := scim.PlanGroupPatch(c.Param("id"), ops, notesOf(c))
 	if err != nil {
 		return err
 	}
@@ -168,7 +168,7 @@ func decodeGroupBody(c echo.Context) (scim.Group, error) {
 	if err != nil {
 		return scim.Group{}, err
 	}
-	g, err := scim.DecodeGroup(body)
+	g, err := scim.DecodeGroup(body, notesOf(c))
 	if err != nil {
 		return scim.Group{}, err
 	}

@@ -565,3 +565,32 @@ func TestHealth(t *testing.T) {
 	h.do("GET", "/healthz", "", "Authorization", "").expect(t, http.StatusOK)
 	h.do("GET", "/readyz", "", "Authorization", "").expect(t, http.StatusOK)
 }
+
+// TestRateLimitAnswers429 checks Okta's needs: a SCIM error with status
+// "429" and an integer Retry-After, before the core is asked.
+func TestRateLimitAnswers429(t *testing.T) {
+	fake := corefake.New(token)
+	srv := httptest.NewServer(httpapi.New(httpapi.Options{Core: fake, RateLimit: 1, RateBurst: 2}))
+	t.Cleanup(srv.Close)
+	h := &harness{t: t, srv: srv, core: fake}
+
+	for range 2 {
+		if r := h.do(http.MethodGet, "/scim/v2/Users", ""); r.status != http.StatusOK {
+			t.Fatalf("within the burst: status %d", r.status)
+		}
+	}
+	r := h.do(http.MethodGet, "/scim/v2/Users", "")
+	if r.status != http.StatusTooManyRequests {
+		t.Fatalf("over the rate: status %d, want 429", r.status)
+	}
+	if got := r.header.Get("Retry-After"); got != "1" {
+		t.Errorf("Retry-After = %q, want the integer 1", got)
+	}
+	if r.body["status"] != "429" {
+		t.Errorf("error body = %s", r.raw)
+	}
+	other := h.do(http.MethodGet, "/scim/v2/Users", "", "Authorization", "Bearer another-token")
+	if other.status == http.StatusTooManyRequests {
+		t.Error("another token was limited by the first one's requests")
+	}
+}

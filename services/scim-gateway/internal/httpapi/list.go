@@ -42,7 +42,7 @@ func listFromQuery(c echo.Context) (listRequest, error) {
 		return listRequest{}, err
 	}
 	return newListRequest(c.QueryParam("filter"), start, count,
-		c.QueryParam("attributes"), c.QueryParam("excludedAttributes"))
+		c.QueryParam("attributes"), c.QueryParam("excludedAttributes"), notesOf(c))
 }
 
 func listFromSearch(c echo.Context) (listRequest, error) {
@@ -63,16 +63,21 @@ func listFromSearch(c echo.Context) (listRequest, error) {
 		count = *s.Count
 	}
 	return newListRequest(s.Filter, start, count, strings.Join(s.Attributes, ","),
-		strings.Join(s.ExcludedAttributes, ","))
+		strings.Join(s.ExcludedAttributes, ","), notesOf(c))
 }
 
 // newListRequest applies the paging rules of RFC 7644 §3.4.2.4: a
 // startIndex below 1 counts as 1, a negative count as 0, and count is capped
 // at MaxCount.
-func newListRequest(filter string, start, count int, attrs, excluded string) (listRequest, error) {
+func newListRequest(
+	filter string,
+	start, count int,
+	attrs, excluded string,
+	notes *scim.Notes,
+) (listRequest, error) {
 	var lr listRequest
 	if strings.TrimSpace(filter) != "" {
-		f, err := scim.ParseFilter(filter)
+		f, err := scim.ParseFilterNoting(filter, notes)
 		if err != nil {
 			return listRequest{}, err
 		}

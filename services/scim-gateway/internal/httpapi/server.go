@@ -21,6 +21,7 @@ import (
 
 	"github.com/craevidence/scim-provisioning/pkg/requestid"
 	"github.com/craevidence/scim-provisioning/services/scim-gateway/internal/core"
+	"github.com/craevidence/scim-provisioning/services/scim-gateway/internal/scim"
 )
 
 // ContentType is the media type of every SCIM response.
@@ -44,6 +45,11 @@ type Options struct {
 	// Location header. When empty it is derived from each request.
 	PublicURL    string
 	MaxBodyBytes int64
+	// RateLimit is how many requests per second one bearer token may send
+	// to this replica, with bursts of RateBurst; 0 takes DefaultRateLimit
+	// and DefaultRateBurst, a negative RateLimit turns the limit off.
+	RateLimit int
+	RateBurst int
 }
 
 type api struct {
@@ -51,6 +57,7 @@ type api struct {
 	log       *slog.Logger
 	publicURL string
 	maxBody   int64
+	limiter   *rateLimiter
 }
 
 // New returns the HTTP handler of the gateway: /scim/v2, /healthz and
@@ -61,6 +68,7 @@ func New(opts Options) *echo.Echo {
 		log:       opts.Logger,
 		publicURL: strings.TrimRight(opts.PublicURL, "/"),
 		maxBody:   opts.MaxBodyBytes,
+		limiter:   newRateLimiter(opts.RateLimit, opts.RateBurst, time.Now),
 	}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
@@ -78,7 +86,8 @@ func New(opts Options) *echo.Echo {
 	e.GET("/healthz", a.healthz)
 	e.GET("/readyz", a.readyz)
 
-	g := e.Group(BasePath, a.limitBody, a.checkContentType, a.authenticate)
+	g := e.Group(BasePath, a.limitBody, a.checkContentType, a.recordSource, a.authenticate,
+		a.limitRate)
 	g.GET("/Users", a.listUsers)
 	g.POST("/Users", a.createUser)
 	g.POST("/Users/.search", a.searchUsers)
@@ -226,10 +235,13 @@ func (a *api) checkContentType(next echo.HandlerFunc) echo.HandlerFunc {
 // missing token is refused here without asking the core.
 func (a *api) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		token, ok := BearerToken(c.Request().Header.Get(echo.HeaderAuthorization))
+		token, doubled, ok := bearerToken(c.Request().Header.Get(echo.HeaderAuthorization))
 		if !ok {
 			return &core.Error{Kind: core.KindUnauthenticated,
 				Message: "a bearer token is required in the Authorization header"}
+		}
+		if doubled {
+			notesOf(c).Note(scim.RuleDoubledBearer)
 		}
 		c.SetRequest(c.Request().WithContext(core.WithToken(c.Request().Context(), token)))
 		return next(c)
@@ -240,17 +252,46 @@ func (a *api) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 // case-insensitive, and Entra ID's doubled "Bearer Bearer <token>" is
 // accepted.
 func BearerToken(header string) (string, bool) {
+	token, _, ok := bearerToken(header)
+	return token, ok
+}
+
+// bearerToken is BearerToken that also reports a doubled prefix.
+func bearerToken(header string) (token string, doubled, ok bool) {
 	rest, ok := cutScheme(strings.TrimSpace(header))
 	if !ok {
-		return "", false
+		return "", false, false
 	}
 	if again, ok := cutScheme(rest); ok {
-		rest = again
+		rest, doubled = again, true
 	}
 	if rest == "" || strings.ContainsAny(rest, " \t") {
-		return "", false
+		return "", false, false
 	}
-	return rest, true
+	return rest, doubled, true
+}
+
+// recordSource starts the request's source: its User-Agent and an empty
+// set of compatibility rules that the handlers fill as they read the
+// request, for the core's provisioning log.
+func (a *api) recordSource(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		src := &core.Source{
+			UserAgent: c.Request().UserAgent(),
+			Notes:     &scim.Notes{},
+		}
+		c.SetRequest(c.Request().WithContext(core.WithSource(c.Request().Context(), src)))
+		return next(c)
+	}
+}
+
+// notesOf returns the request's compatibility notes, or nil outside the
+// SCIM routes, which records nothing.
+func notesOf(c echo.Context) *scim.Notes {
+	if src := core.SourceFrom(c.Request().Context()); src != nil {
+		return src.Notes
+	}
+	return nil
 }
 
 func cutScheme(s string) (string, bool) {

@@ -137,7 +137,7 @@ func (a *api) patchUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ops, err := scim.DecodePatch(body)
+	ops, err := scim.DecodePatch(body, notesOf(c))
 	if err != nil {
 		return err
 	}
@@ -152,7 +152,7 @@ func (a *api) patchUser(c echo.Context) error {
 			return staleVersion()
 		}
 
-		changed, err := scim.ApplyUserPatch(current, ops)
+		changed, err := scim.ApplyUserPatch(current, ops, notesOf(c))
 		if err != nil {
 			return err
 		}
@@ -185,7 +185,7 @@ func decodeUserBody(c echo.Context) (scim.User, error) {
 	if err != nil {
 		return scim.User{}, err
 	}
-	u, err := scim.DecodeUser(body)
+	u, err := scim.DecodeUser(body, notesOf(c))
 	if err != nil {
 		return scim.User{}, err
 	}

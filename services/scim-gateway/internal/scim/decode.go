@@ -34,8 +34,10 @@ func parseJSON(body []byte) (any, error) {
 // identity providers need: attribute names in any case, "True"/"False"
 // strings as booleans, nulls as absent, unknown attributes and schemas
 // ignored, password accepted and dropped, read-only attributes ignored.
-func DecodeUser(body []byte) (User, error) {
-	doc, err := decodeResource(body, UserResource)
+//
+// The rules applied are recorded in notes, which may be nil.
+func DecodeUser(body []byte, notes *Notes) (User, error) {
+	doc, err := decodeResource(body, UserResource, notes)
 	if err != nil {
 		return User{}, err
 	}
@@ -43,8 +45,8 @@ func DecodeUser(body []byte) (User, error) {
 }
 
 // DecodeGroup reads a Group from a request body, as leniently as DecodeUser.
-func DecodeGroup(body []byte) (Group, error) {
-	doc, err := decodeResource(body, GroupResource)
+func DecodeGroup(body []byte, notes *Notes) (Group, error) {
+	doc, err := decodeResource(body, GroupResource, notes)
 	if err != nil {
 		return Group{}, err
 	}
@@ -56,7 +58,7 @@ func DecodeGroup(body []byte) (Group, error) {
 	return g, nil
 }
 
-func decodeResource(body []byte, rs ResourceSchema) (document, error) {
+func decodeResource(body []byte, rs ResourceSchema, notes *Notes) (document, error) {
 	raw, err := parseJSON(body)
 	if err != nil {
 		return nil, err
@@ -65,13 +67,18 @@ func decodeResource(body []byte, rs ResourceSchema) (document, error) {
 	if !ok {
 		return nil, errorf(ErrInvalidSyntax, "request body must be a JSON object")
 	}
-	return normalizeResource(obj, rs, true)
+	return normalizeResource(obj, rs, true, notes)
 }
 
 // normalizeResource turns a client's object into a document. With input
 // set, read-only attributes are dropped: RFC 7643 §2.2 lets a service
 // provider ignore them.
-func normalizeResource(obj map[string]any, rs ResourceSchema, input bool) (document, error) {
+func normalizeResource(
+	obj map[string]any,
+	rs ResourceSchema,
+	input bool,
+	notes *Notes,
+) (document, error) {
 	doc := document{}
 	for _, key := range sortedKeys(obj) {
 		value := obj[key]
@@ -83,7 +90,7 @@ func normalizeResource(obj map[string]any, rs ResourceSchema, input bool) (docum
 			if !ok {
 				return nil, errorf(ErrInvalidValue, "%s must be an object", ext.ID)
 			}
-			normalized, err := normalizeObject(extObj, ext.Attributes, input)
+			normalized, err := normalizeObject(extObj, ext.Attributes, input, notes)
 			if err != nil {
 				return nil, err
 			}
@@ -97,7 +104,7 @@ func normalizeResource(obj map[string]any, rs ResourceSchema, input bool) (docum
 		if def == nil || (input && def.Mutability == ReadOnly) {
 			continue
 		}
-		v, err := normalizeValue(def, value, input)
+		v, err := normalizeValue(def, value, input, notes)
 		if err != nil {
 			return nil, err
 		}
@@ -108,14 +115,19 @@ func normalizeResource(obj map[string]any, rs ResourceSchema, input bool) (docum
 	return doc, nil
 }
 
-func normalizeObject(obj map[string]any, attrs []*Attribute, input bool) (document, error) {
+func normalizeObject(
+	obj map[string]any,
+	attrs []*Attribute,
+	input bool,
+	notes *Notes,
+) (document, error) {
 	out := document{}
 	for _, key := range sortedKeys(obj) {
 		def := findAttribute(attrs, key)
 		if def == nil || (input && def.Mutability == ReadOnly) {
 			continue
 		}
-		v, err := normalizeValue(def, obj[key], input)
+		v, err := normalizeValue(def, obj[key], input, notes)
 		if err != nil {
 			return nil, err
 		}
@@ -128,22 +140,23 @@ func normalizeObject(obj map[string]any, attrs []*Attribute, input bool) (docume
 
 // normalizeValue coerces a client's value to the attribute's type. It
 // returns nil for "no value".
-func normalizeValue(def *Attribute, value any, input bool) (any, error) {
+func normalizeValue(def *Attribute, value any, input bool, notes *Notes) (any, error) {
 	if value == nil {
 		return nil, nil
 	}
 	if !def.MultiValued {
-		return normalizeSingle(def, value, input)
+		return normalizeSingle(def, value, input, notes)
 	}
 
 	items, ok := value.([]any)
 	if !ok {
 		// A lone value where a list belongs is read as a list of one.
 		items = []any{value}
+		notes.Note(RuleSingleValueAsList)
 	}
 	list := make([]any, 0, len(items))
 	for _, item := range items {
-		v, err := normalizeSingle(def, item, input)
+		v, err := normalizeSingle(def, item, input, notes)
 		if err != nil {
 			return nil, err
 		}
@@ -157,7 +170,7 @@ func normalizeValue(def *Attribute, value any, input bool) (any, error) {
 	return list, nil
 }
 
-func normalizeSingle(def *Attribute, value any, input bool) (any, error) {
+func normalizeSingle(def *Attribute, value any, input bool, notes *Notes) (any, error) {
 	if value == nil {
 		return nil, nil
 	}
@@ -165,7 +178,7 @@ func normalizeSingle(def *Attribute, value any, input bool) (any, error) {
 	case TypeComplex:
 		switch v := value.(type) {
 		case map[string]any:
-			obj, err := normalizeObject(v, def.SubAttributes, input)
+			obj, err := normalizeObject(v, def.SubAttributes, input, notes)
 			if err != nil {
 				return nil, err
 			}
@@ -182,6 +195,7 @@ func normalizeSingle(def *Attribute, value any, input bool) (any, error) {
 			if v == "" {
 				return nil, nil
 			}
+			notes.Note(RuleBareStringReference)
 			return document{"value": v}, nil
 		case []any:
 			// A list of one where a single complex value belongs, as Entra ID
@@ -190,7 +204,8 @@ func normalizeSingle(def *Attribute, value any, input bool) (any, error) {
 				return nil, nil
 			}
 			if len(v) == 1 {
-				return normalizeSingle(def, v[0], input)
+				notes.Note(RuleReferenceList)
+				return normalizeSingle(def, v[0], input, notes)
 			}
 		}
 		return nil, errorf(ErrInvalidValue, "%s must be an object", def.Name)
@@ -204,8 +219,10 @@ func normalizeSingle(def *Attribute, value any, input bool) (any, error) {
 			// "False".
 			switch strings.ToLower(strings.TrimSpace(v)) {
 			case "true":
+				notes.Note(RuleStringBoolean)
 				return true, nil
 			case "false":
+				notes.Note(RuleStringBoolean)
 				return false, nil
 			}
 		}
@@ -218,6 +235,7 @@ func normalizeSingle(def *Attribute, value any, input bool) (any, error) {
 		case json.Number:
 			// Employee numbers and the like arrive as JSON numbers from
 			// some mappings; they are strings in the schema.
+			notes.Note(RuleNumberAsString)
 			return v.String(), nil
 		}
 		return nil, errorf(ErrInvalidValue, "%s must be a string", def.Name)

@@ -8,6 +8,7 @@ import (
 )
 
 func TestDecodeUserEntraCreate(t *testing.T) {
+	notes := &Notes{}
 	u, err := DecodeUser([]byte(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User",
 	  "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
 	  "externalId":"e1","USERNAME":"ada@example.com","active":"True","password":"hunter2",
@@ -15,9 +16,12 @@ func TestDecodeUserEntraCreate(t *testing.T) {
 	  "name":{"givenName":"Ada","familyName":"L","formatted":null},"meta":{"resourceType":"User"},
 	  "roles":[],"id":"client-made","groups":[{"value":"g"}],
 	  "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"employeeNumber":42,
-	    "manager":{"value":"m-1","displayName":"ignored"}}}`))
+	    "manager":{"value":"m-1","displayName":"ignored"}}}`), notes)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if got, want := notes.Rules(), []string{RuleStringBoolean, RuleNumberAsString}; !sameRules(got, want) {
+		t.Errorf("rules noted = %v, want %v", got, want)
 	}
 	if u.UserName != "ada@example.com" || u.ExternalID != "e1" || u.Active == nil || !*u.Active {
 		t.Errorf("user = %+v", u)
@@ -41,7 +45,7 @@ func TestDecodeErrors(t *testing.T) {
 		`{"name":"Ada"}`:               ErrInvalidValue,
 		`{"emails":[{"primary":"x"}]}`: ErrInvalidValue,
 	} {
-		_, err := DecodeUser([]byte(body))
+		_, err := DecodeUser([]byte(body), nil)
 		var scimErr *Error
 		if !errors.As(err, &scimErr) || scimErr.ScimType != want {
 			t.Errorf("DecodeUser(%s) error = %v, want %s", body, err, want)
@@ -53,7 +57,7 @@ func TestDecodeGroupMicrosoftSchema(t *testing.T) {
 	g, err := DecodeGroup([]byte(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group",
 	  "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"],
 	  "externalId":"g-ext","displayName":"Sales","meta":{"resourceType":"Group"},
-	  "members":[{"value":"u-1","$ref":null}]}`))
+	  "members":[{"value":"u-1","$ref":null}]}`), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -167,6 +167,12 @@ func (v *ValuePath) String() string {
 // their schema spelling. A malformed filter gives an *Error with scimType
 // invalidFilter.
 func ParseFilter(text string) (Filter, error) {
+	return ParseFilterNoting(text, nil)
+}
+
+// ParseFilterNoting is ParseFilter that records the compatibility rules it
+// applied in notes.
+func ParseFilterNoting(text string, notes *Notes) (Filter, error) {
 	if len(text) > MaxFilterLength {
 		return nil, errorf(ErrInvalidFilter, "filter is longer than %d characters", MaxFilterLength)
 	}
@@ -175,7 +181,7 @@ func ParseFilter(text string) (Filter, error) {
 		// would be replaced silently and change what the filter means.
 		return nil, errorf(ErrInvalidFilter, "filter is not valid UTF-8")
 	}
-	p := &parser{src: text, errType: ErrInvalidFilter}
+	p := &parser{src: text, errType: ErrInvalidFilter, notes: notes}
 
 	f, err := p.parseOr(false)
 	if err != nil {
@@ -196,6 +202,7 @@ type parser struct {
 	pos     int
 	depth   int
 	errType string
+	notes   *Notes
 }
 
 func (p *parser) eof() bool { return p.pos >= len(p.src) }
@@ -413,6 +420,7 @@ func (p *parser) parseValuePath(path AttrPath) (Filter, error) {
 		return nil, err
 	}
 	vp.Filter = &Logical{Operator: And, Left: inner, Right: cmp}
+	p.notes.Note(RuleEmailsValueFilter)
 	return vp, nil
 }
 

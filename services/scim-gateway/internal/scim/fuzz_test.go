@@ -70,8 +70,8 @@ func FuzzParsePatchPath(f *testing.F) {
 		u := User{ID: "u", UserName: "ada", Active: &active,
 			Emails: []MultiValue{{Value: "a@example.com", Type: "work", Primary: true}}}
 		for _, op := range []string{OpAdd, OpReplace, OpRemove} {
-			_, _ = ApplyUserPatch(u, []PatchOperation{{Op: op, Path: text, Value: "v"}})
+			_, _ = ApplyUserPatch(u, []PatchOperation{{Op: op, Path: text, Value: "v"}}, nil)
 		}
-		_, _ = PlanGroupPatch("g", []PatchOperation{{Op: OpRemove, Path: text}})
+		_, _ = PlanGroupPatch("g", []PatchOperation{{Op: OpRemove, Path: text}}, nil)
 	})
 }

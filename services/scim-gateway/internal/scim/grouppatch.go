@@ -17,9 +17,11 @@ type GroupChange struct {
 
 // PlanGroupPatch turns PATCH operations on the group groupID into one
 // GroupChange. Later operations win over earlier ones on the same member,
-// as if they had been applied in order.
-func PlanGroupPatch(groupID string, ops []PatchOperation) (GroupChange, error) {
-	pl := &groupPlanner{groupID: groupID, add: map[string]bool{}, del: map[string]bool{}}
+// as if they had been applied in order. The rules applied are recorded in
+// notes, which may be nil.
+func PlanGroupPatch(groupID string, ops []PatchOperation, notes *Notes) (GroupChange, error) {
+	pl := &groupPlanner{groupID: groupID, add: map[string]bool{}, del: map[string]bool{},
+		notes: notes}
 	for i, op := range ops {
 		if err := pl.apply(op); err != nil {
 			return GroupChange{}, inOperation(i, err)
@@ -37,6 +39,7 @@ type groupPlanner struct {
 	change  GroupChange
 	add     map[string]bool
 	del     map[string]bool
+	notes   *Notes
 }
 
 func (pl *groupPlanner) apply(op PatchOperation) error {
@@ -98,6 +101,7 @@ func (pl *groupPlanner) applyKey(opName, key string, value any) error {
 		if id, _ := value.(string); id != "" && id != pl.groupID {
 			return errorf(ErrMutability, "id is read-only")
 		}
+		pl.notes.Note(RuleGroupRenameWithID)
 		return nil
 	case "displayname":
 		name, ok := value.(string)
@@ -148,6 +152,7 @@ func (pl *groupPlanner) removeKey(attrName string, value any) error {
 		}
 		// Entra ID without the aadOptscim062020 flag lists the members to
 		// remove in value.
+		pl.notes.Note(RuleRemoveWithValue)
 		ids, err := memberIDs(value)
 		if err != nil {
 			return err

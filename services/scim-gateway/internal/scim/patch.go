@@ -29,8 +29,9 @@ type PatchOperation struct {
 
 // DecodePatch reads a PATCH request body. Member names are
 // case-insensitive and the schemas attribute is not enforced, because
-// clients differ in both.
-func DecodePatch(body []byte) ([]PatchOperation, error) {
+// clients differ in both. The rules applied are recorded in notes, which may
+// be nil.
+func DecodePatch(body []byte, notes *Notes) ([]PatchOperation, error) {
 	raw, err := parseJSON(body)
 	if err != nil {
 		return nil, err
@@ -55,8 +56,11 @@ func DecodePatch(body []byte) ([]PatchOperation, error) {
 		if !ok {
 			return nil, errorf(ErrInvalidSyntax, "operation %d must be an object", i+1)
 		}
-		name, _ := getFold(opObj, "op").(string)
-		name = strings.ToLower(strings.TrimSpace(name))
+		sent, _ := getFold(opObj, "op").(string)
+		name := strings.ToLower(strings.TrimSpace(sent))
+		if name != sent && (name == OpAdd || name == OpReplace || name == OpRemove) {
+			notes.Note(RuleCapitalisedOp)
+		}
 		if name != OpAdd && name != OpReplace && name != OpRemove {
 			return nil, errorf(ErrInvalidSyntax,
 				"operation %d: op must be add, replace or remove", i+1)
@@ -76,8 +80,9 @@ func DecodePatch(body []byte) ([]PatchOperation, error) {
 
 // ApplyUserPatch applies PATCH operations to a user in memory and returns the
 // changed user. The operations are atomic: on error the caller keeps the
-// original. id, meta and groups are read-only and come from u.
-func ApplyUserPatch(u User, ops []PatchOperation) (User, error) {
+// original. id, meta and groups are read-only and come from u. The rules
+// applied are recorded in notes, which may be nil.
+func ApplyUserPatch(u User, ops []PatchOperation, notes *Notes) (User, error) {
 	source := u
 	source.Schemas, source.Meta, source.Groups = nil, nil, nil
 	doc, err := toDocument(source)
@@ -85,14 +90,16 @@ func ApplyUserPatch(u User, ops []PatchOperation) (User, error) {
 		return User{}, fmt.Errorf("apply patch: %w", err)
 	}
 
-	p := &patcher{rs: UserResource, doc: doc}
+	p := &patcher{rs: UserResource, doc: doc, notes: notes}
 	for i, op := range ops {
 		if err := p.apply(op); err != nil {
 			return User{}, inOperation(i, err)
 		}
 	}
 
-	normalized, err := normalizeResource(p.doc, UserResource, false)
+	// The document holds stored and already normalised values, so no rule
+	// is noted for it.
+	normalized, err := normalizeResource(p.doc, UserResource, false, nil)
 	if err != nil {
 		return User{}, err
 	}
@@ -126,8 +133,9 @@ func inOperation(i int, err error) error {
 
 // patcher applies operations to a resource document.
 type patcher struct {
-	rs  ResourceSchema
-	doc document
+	rs    ResourceSchema
+	doc   document
+	notes *Notes
 }
 
 func (p *patcher) apply(op PatchOperation) error {
@@ -174,6 +182,11 @@ func (p *patcher) applyObject(opName string, value any) error {
 			// Clients echo these back; they are read-only and ignored, as
 			// RFC 7643 §2.2 allows.
 			continue
+		case "active":
+			p.notes.Note(RulePathlessActive)
+		}
+		if strings.Contains(key, ".") || strings.Contains(key, ":") {
+			p.notes.Note(RulePathlessDottedKeys)
 		}
 		if v == nil {
 			continue
@@ -226,6 +239,7 @@ func (p *patcher) resolve(text string, create bool) (target, error) {
 			// "manager"; core attributes win when names clash.
 			for _, ext := range p.rs.Extensions {
 				if def := ext.Attribute(name); def != nil {
+					p.notes.Note(RuleUnqualifiedExtension)
 					t.def, t.container = def, p.extensionContainer(ext, create)
 					break
 				}
@@ -289,7 +303,7 @@ func (p *patcher) set(opName, path string, value any) error {
 		return p.setFiltered(opName, t, value)
 
 	case t.sub != nil:
-		v, err := normalizeValue(t.sub, value, true)
+		v, err := normalizeValue(t.sub, value, true, p.notes)
 		if err != nil {
 			return err
 		}
@@ -317,7 +331,7 @@ func (p *patcher) set(opName, path string, value any) error {
 		return nil
 
 	case def.MultiValued:
-		v, err := normalizeValue(def, value, true)
+		v, err := normalizeValue(def, value, true, p.notes)
 		if err != nil {
 			return err
 		}
@@ -337,7 +351,7 @@ func (p *patcher) set(opName, path string, value any) error {
 		return p.enforcePrimary(t, stored)
 
 	case def.Type == TypeComplex:
-		v, err := normalizeValue(def, value, true)
+		v, err := normalizeValue(def, value, true, p.notes)
 		if err != nil {
 			return err
 		}
@@ -355,7 +369,7 @@ func (p *patcher) set(opName, path string, value any) error {
 		return nil
 
 	default:
-		v, err := normalizeValue(def, value, true)
+		v, err := normalizeValue(def, value, true, p.notes)
 		if err != nil {
 			return err
 		}
@@ -384,13 +398,14 @@ func (p *patcher) setFiltered(opName string, t target, value any) error {
 		if !ok {
 			return errorf(ErrNoTarget, "no value of %s matches %s", name, t.filter)
 		}
+		p.notes.Note(RuleEmailsValueFilter)
 		obj := document{}
 		for k, v := range seed {
 			sub := t.def.Sub(k)
 			if sub == nil {
 				return errorf(ErrInvalidPath, "%s has no sub-attribute %q", name, k)
 			}
-			nv, err := normalizeValue(sub, v, true)
+			nv, err := normalizeValue(sub, v, true, p.notes)
 			if err != nil {
 				return err
 			}
@@ -403,14 +418,14 @@ func (p *patcher) setFiltered(opName string, t target, value any) error {
 	for _, item := range matched {
 		obj := item.(map[string]any)
 		if t.sub != nil {
-			v, err := normalizeValue(t.sub, value, true)
+			v, err := normalizeValue(t.sub, value, true, p.notes)
 			if err != nil {
 				return err
 			}
 			setOrDelete(obj, t.sub.Name, v)
 			continue
 		}
-		v, err := normalizeSingle(t.def, value, true)
+		v, err := normalizeSingle(t.def, value, true, p.notes)
 		if err != nil {
 			return err
 		}
@@ -512,7 +527,8 @@ func (p *patcher) remove(path string, value any) error {
 		setOrDelete(t.container, name, nonEmptyList(kept))
 
 	case def.MultiValued && value != nil:
-		v, err := normalizeValue(def, value, true)
+		p.notes.Note(RuleRemoveWithValue)
+		v, err := normalizeValue(def, value, true, p.notes)
 		if err != nil {
 			return err
 		}

@@ -8,7 +8,7 @@ import (
 
 func ops(t *testing.T, body string) []PatchOperation {
 	t.Helper()
-	list, err := DecodePatch([]byte(body))
+	list, err := DecodePatch([]byte(body), nil)
 	if err != nil {
 		t.Fatalf("DecodePatch: %v", err)
 	}
@@ -36,7 +36,7 @@ func babs() User {
 
 func patched(t *testing.T, u User, body string) User {
 	t.Helper()
-	out, err := ApplyUserPatch(u, ops(t, body))
+	out, err := ApplyUserPatch(u, ops(t, body), nil)
 	if err != nil {
 		t.Fatalf("ApplyUserPatch: %v", err)
 	}
@@ -265,9 +265,9 @@ func TestPatchErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			list, err := DecodePatch([]byte(tt.body))
+			list, err := DecodePatch([]byte(tt.body), nil)
 			if err == nil {
-				_, err = ApplyUserPatch(babs(), list)
+				_, err = ApplyUserPatch(babs(), list, nil)
 			}
 			var scimErr *Error
 			if !errors.As(err, &scimErr) || scimErr.ScimType != tt.want {
@@ -327,7 +327,7 @@ func TestPlanGroupPatch(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := PlanGroupPatch("g-1", ops(t, tt.body))
+			got, err := PlanGroupPatch("g-1", ops(t, tt.body), nil)
 			if err != nil {
 				t.Fatalf("PlanGroupPatch: %v", err)
 			}
@@ -350,7 +350,7 @@ func TestPlanGroupPatchErrors(t *testing.T) {
 		`{"Operations":[{"op":"replace","path":"displayName","value":""}]}`:        ErrInvalidValue,
 	}
 	for body, want := range tests {
-		_, err := PlanGroupPatch("g-1", ops(t, body))
+		_, err := PlanGroupPatch("g-1", ops(t, body), nil)
 		var scimErr *Error
 		if !errors.As(err, &scimErr) || scimErr.ScimType != want {
 			t.Errorf("%s: error = %v, want %s", body, err, want)

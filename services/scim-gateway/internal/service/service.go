@@ -25,6 +25,10 @@ type Options struct {
 	// PublicURL is the SCIM base URL as clients see it; empty derives it
 	// from each request.
 	PublicURL string
+	// RateLimit and RateBurst limit the requests of each bearer token; see
+	// httpapi.Options.
+	RateLimit int
+	RateBurst int
 	// ShutdownTimeout bounds how long in-flight requests may take to finish
 	// once shutdown starts.
 	ShutdownTimeout time.Duration
@@ -55,6 +59,8 @@ func Run(ctx context.Context, opts Options) error {
 		Core:      coreClient,
 		Logger:    log,
 		PublicURL: opts.PublicURL,
+		RateLimit: opts.RateLimit,
+		RateBurst: opts.RateBurst,
 	})
 	server := &http.Server{
 		Handler:           handler,

@@ -7,6 +7,7 @@ package coregrpc
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
@@ -20,6 +21,7 @@ import (
 	pb "github.com/craevidence/scim-provisioning/api/gen/craevidence/provisioning/v1"
 	"github.com/craevidence/scim-provisioning/pkg/requestid/grpcrequestid"
 	"github.com/craevidence/scim-provisioning/services/scim-gateway/internal/core"
+	"github.com/craevidence/scim-provisioning/services/scim-gateway/internal/idp"
 	"github.com/craevidence/scim-provisioning/services/scim-gateway/internal/scim"
 )
 
@@ -60,13 +62,35 @@ func (c *Client) Close() error {
 	return c.conn.Close()
 }
 
-// outgoing attaches the caller's token; the request id is attached by the
-// interceptor installed in Dial.
+// The metadata keys that tell the core which identity provider sent a
+// request and which compatibility rules were applied to read it.
+const (
+	IdentityProviderKey   = "x-scim-identity-provider"
+	CompatibilityRulesKey = "x-scim-compatibility-rules"
+)
+
+// outgoing attaches the caller's token, and the identity provider and
+// compatibility rules known so far; the request id is attached by the
+// interceptor installed in Dial. The rules are read at each call because a
+// PATCH learns some of them between its read and its write.
 func outgoing(ctx context.Context) context.Context {
+	var pairs []string
 	if token := core.TokenFrom(ctx); token != "" {
-		ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+token)
+		pairs = append(pairs, "authorization", "Bearer "+token)
 	}
-	return ctx
+	if src := core.SourceFrom(ctx); src != nil {
+		rules := src.Notes.Rules()
+		if provider := idp.Recognise(src.UserAgent, rules); provider != "" {
+			pairs = append(pairs, IdentityProviderKey, provider)
+		}
+		if len(rules) > 0 {
+			pairs = append(pairs, CompatibilityRulesKey, strings.Join(rules, ","))
+		}
+	}
+	if len(pairs) == 0 {
+		return ctx
+	}
+	return metadata.AppendToOutgoingContext(ctx, pairs...)
 }
 
 // Ping asks the core's health service. A core without one still proves it is

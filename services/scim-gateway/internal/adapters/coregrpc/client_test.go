@@ -279,3 +279,42 @@ func TestPingTreatsUnimplementedHealthAsReachable(t *testing.T) {
 		t.Error("Ping of a closed port succeeded")
 	}
 }
+
+// TestSourceMetadata checks that the identity provider and the rules noted
+// so far travel with each call, the rules read at call time.
+func TestSourceMetadata(t *testing.T) {
+	fake, client := start(t)
+	notes := &scim.Notes{}
+	ctx := core.WithSource(callContext(), &core.Source{UserAgent: "Go-http-client/1.1", Notes: notes})
+
+	if _, err := client.GetUser(ctx, "u-1"); err != nil {
+		t.Fatal(err)
+	}
+	if got := fake.metadata.Get(IdentityProviderKey); len(got) != 0 {
+		t.Errorf("identity provider of an unknown client = %v", got)
+	}
+	if got := fake.metadata.Get(CompatibilityRulesKey); len(got) != 0 {
+		t.Errorf("rules before any were noted = %v", got)
+	}
+
+	notes.Note(scim.RuleStringBoolean)
+	notes.Note(scim.RuleCapitalisedOp)
+	if _, err := client.GetUser(ctx, "u-1"); err != nil {
+		t.Fatal(err)
+	}
+	if got := fake.metadata.Get(IdentityProviderKey); len(got) != 1 || got[0] != "entra-id" {
+		t.Errorf("identity provider from Entra ID's shapes = %v", got)
+	}
+	want := scim.RuleCapitalisedOp + "," + scim.RuleStringBoolean
+	if got := fake.metadata.Get(CompatibilityRulesKey); len(got) != 1 || got[0] != want {
+		t.Errorf("rules = %v, want %s", got, want)
+	}
+
+	okta := core.WithSource(callContext(), &core.Source{UserAgent: "Okta SCIM Client 1.0.0"})
+	if _, err := client.GetUser(okta, "u-1"); err != nil {
+		t.Fatal(err)
+	}
+	if got := fake.metadata.Get(IdentityProviderKey); len(got) != 1 || got[0] != "okta" {
+		t.Errorf("identity provider of Okta's User-Agent = %v", got)
+	}
+}
