@@ -139,7 +139,7 @@ func (d directory) ListGroups(
 	query domain.ListQuery,
 ) ([]domain.Group, int64, error) {
 	query.Normalize()
-	where, args, err := groupFilterSQL(query.Filter)
+	where, args, err := groupFilterSQL(d.dialect, query.Filter)
 	if err != nil {
 		return nil, 0, err
 	}

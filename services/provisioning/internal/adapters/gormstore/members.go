@@ -2,7 +2,6 @@ package gormstore
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -43,6 +42,7 @@ type memberRow struct {
 	UpdatedAt      dbTime   `gorm:"column:updated_at;autoUpdateTime:false"`
 	DeactivatedAt  nullTime `gorm:"column:deactivated_at"`
 	Profile        string   `gorm:"column:profile"`
+	ProfileKey     string   `gorm:"column:profile_key"`
 }
 
 // emailRow indexes one email of a member for lookups and filters.
@@ -56,11 +56,9 @@ type emailRow struct {
 	IsPrimary      bool   `gorm:"column:is_primary"`
 }
 
-// TODO: the profile JSON uses the Go field names of domain.Profile, so
-// renaming one of them would silently drop that attribute from stored
-// members. A storage type with explicit JSON names would decouple them.
+// newMemberRow stores the profile in the JSON form of storedProfile.
 func newMemberRow(m domain.Member) (memberRow, error) {
-	profile, err := json.Marshal(m.Profile)
+	profile, profileKey, err := encodeProfile(m.Profile)
 	if err != nil {
 		return memberRow{}, err
 	}
@@ -91,13 +89,14 @@ func newMemberRow(m domain.Member) (memberRow, error) {
 		CreatedAt:      newDBTime(m.CreatedAt),
 		UpdatedAt:      newDBTime(m.UpdatedAt),
 		DeactivatedAt:  newNullTime(m.DeactivatedAt),
-		Profile:        string(profile),
+		Profile:        profile,
+		ProfileKey:     profileKey,
 	}, nil
 }
 
 func (r memberRow) domain() (domain.Member, error) {
-	var profile domain.Profile
-	if err := json.Unmarshal([]byte(r.Profile), &profile); err != nil {
+	profile, err := decodeProfile(r.Profile)
+	if err != nil {
 		return domain.Member{}, fmt.Errorf("decode profile of member %s: %w", r.ID, err)
 	}
 	m := domain.Member{
@@ -309,7 +308,7 @@ func (d directory) ListClientMembers(
 	query domain.ListQuery,
 ) ([]domain.Member, int64, error) {
 	query.Normalize()
-	where, args, err := memberFilterSQL(query.Filter)
+	where, args, err := memberFilterSQL(d.dialect, query.Filter)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -431,13 +430,13 @@ func (d directory) UpdateMember(
 				display_name = ?, display_name_key = ?, given_name = ?, given_name_key = ?,
 				family_name = ?, family_name_key = ?, primary_email = ?, status = ?, role = ?,
 				scim_active = ?, client_id = ?, approved = ?, version = ?, updated_at = ?,
-				deactivated_at = ?, profile = ?
+				deactivated_at = ?, profile = ?, profile_key = ?
 			WHERE organization_id = ? AND id = ?`,
 			row.UserName, row.UserNameKey, row.ExternalID,
 			row.DisplayName, row.DisplayNameKey, row.GivenName, row.GivenNameKey,
 			row.FamilyName, row.FamilyNameKey, row.PrimaryEmail, row.Status, row.Role,
 			row.ScimActive, row.ClientID, row.Approved, row.Version, row.UpdatedAt,
-			row.DeactivatedAt, row.Profile,
+			row.DeactivatedAt, row.Profile, row.ProfileKey,
 			orgID, memberID,
 		).Error
 		if err != nil {

@@ -15,6 +15,10 @@ type migration struct {
 	name     string
 	postgres []string
 	sqlite   []string
+	// backfill, when set, runs after the statements in the same
+	// transaction, for data changes that SQL alone cannot make alike on both
+	// databases.
+	backfill func(tx *gorm.DB) error
 }
 
 // migrations are applied in order and never edited once released: a schema
@@ -252,6 +256,103 @@ var migrations = []migration{
 			`CREATE INDEX provisioning_events_occurred_idx ON provisioning_events (occurred_at)`,
 		},
 	},
+	{
+		version: 2,
+		name:    "profile search key",
+		// profile_key holds the member's profile JSON with every string
+		// lowercased by Go, for filters on attributes that SCIM compares
+		// case-insensitively (see encodeProfile). The backfill also rewrites
+		// profiles stored with Go field names into the SCIM names the filters
+		// use.
+		postgres: []string{
+			`ALTER TABLE members ADD COLUMN profile_key TEXT NOT NULL DEFAULT '{}'`,
+		},
+		sqlite: []string{
+			`ALTER TABLE members ADD COLUMN profile_key TEXT NOT NULL DEFAULT '{}'`,
+		},
+		backfill: reencodeProfiles,
+	},
+	{
+		version: 3,
+		name:    "identity provider and compatibility rules of events",
+		// Statistics count rules over event_compatibility_rules with GROUP
+		// BY, so no request updates a counter row (see DESIGN.md). The
+		// rule rows repeat the event's organisation, client and time, for
+		// the statistics index and for retention.
+		postgres: []string{
+			`ALTER TABLE provisioning_events
+				ADD COLUMN identity_provider TEXT COLLATE "C" NOT NULL DEFAULT ''`,
+			`ALTER TABLE provisioning_events
+				ADD COLUMN compatibility_rules TEXT NOT NULL DEFAULT '[]'`,
+			`CREATE TABLE event_compatibility_rules (
+				event_id TEXT COLLATE "C" NOT NULL,
+				organization_id TEXT COLLATE "C" NOT NULL,
+				client_id TEXT COLLATE "C" NOT NULL DEFAULT '',
+				rule TEXT COLLATE "C" NOT NULL,
+				occurred_at TIMESTAMPTZ NOT NULL,
+				PRIMARY KEY (event_id, rule)
+			)`,
+			`CREATE INDEX event_compatibility_rules_client_idx
+				ON event_compatibility_rules (organization_id, client_id, rule)`,
+			`CREATE INDEX event_compatibility_rules_occurred_idx
+				ON event_compatibility_rules (occurred_at)`,
+		},
+		sqlite: []string{
+			`ALTER TABLE provisioning_events
+				ADD COLUMN identity_provider TEXT NOT NULL DEFAULT ''`,
+			`ALTER TABLE provisioning_events
+				ADD COLUMN compatibility_rules TEXT NOT NULL DEFAULT '[]'`,
+			`CREATE TABLE event_compatibility_rules (
+				event_id TEXT NOT NULL,
+				organization_id TEXT NOT NULL,
+				client_id TEXT NOT NULL DEFAULT '',
+				rule TEXT NOT NULL,
+				occurred_at DATETIME NOT NULL,
+				PRIMARY KEY (event_id, rule)
+			) WITHOUT ROWID`,
+			`CREATE INDEX event_compatibility_rules_client_idx
+				ON event_compatibility_rules (organization_id, client_id, rule)`,
+			`CREATE INDEX event_compatibility_rules_occurred_idx
+				ON event_compatibility_rules (occurred_at)`,
+		},
+	},
+}
+
+// reencodeProfiles rewrites every member's profile and search key in the
+// current JSON form, a batch of members at a time in id order.
+func reencodeProfiles(tx *gorm.DB) error {
+	type stored struct {
+		ID      string `gorm:"column:id"`
+		Profile string `gorm:"column:profile"`
+	}
+	after := ""
+	for {
+		var rows []stored
+		err := tx.Raw("SELECT id, profile FROM members WHERE id > ? ORDER BY id LIMIT 500", after).
+			Scan(&rows).Error
+		if err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		for _, row := range rows {
+			p, err := decodeProfile(row.Profile)
+			if err != nil {
+				return fmt.Errorf("decode profile of member %s: %w", row.ID, err)
+			}
+			profile, key, err := encodeProfile(p)
+			if err != nil {
+				return err
+			}
+			err = tx.Exec("UPDATE members SET profile = ?, profile_key = ? WHERE id = ?",
+				profile, key, row.ID).Error
+			if err != nil {
+				return err
+			}
+		}
+		after = rows[len(rows)-1].ID
+	}
 }
 
 // SchemaVersion is the version the migrations of this build bring a
@@ -291,6 +392,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 			}
 			for _, stmt := range statements {
 				if err := tx.Exec(stmt).Error; err != nil {
+					return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+				}
+			}
+			if m.backfill != nil {
+				if err := m.backfill(tx); err != nil {
 					return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
 				}
 			}

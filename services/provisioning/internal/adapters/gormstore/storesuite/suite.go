@@ -36,6 +36,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"ListMembersPages", testListMembersPages},
 		{"ListClientMembersPaging", testListClientMembersPaging},
 		{"MemberFilters", testMemberFilters},
+		{"ProfileFilters", testProfileFilters},
 		{"UnsupportedFilters", testUnsupportedFilters},
 		{"Sorting", testSorting},
 		{"Groups", testGroups},
@@ -637,20 +638,34 @@ func testUnsupportedFilters(t *testing.T, s ports.Store) {
 		name   string
 		filter domain.Filter
 	}{
-		{"unknown attribute", attr("nickName", domain.CompareEqual, "x")},
-		{"enterprise attribute", &domain.AttributeFilter{
+		{"unknown attribute", attr("shoeSize", domain.CompareEqual, "x")},
+		{"unknown schema", &domain.AttributeFilter{
 			Path: domain.AttributePath{
-				Schema: domain.EnterpriseUserSchema, Attribute: "department"},
+				Schema: "urn:example:params:scim:schemas:custom:1.0:User", Attribute: "department"},
 			Operator: domain.CompareEqual, Value: "x"}},
+		{"core attribute under the enterprise schema", &domain.AttributeFilter{
+			Path: domain.AttributePath{
+				Schema: domain.EnterpriseUserSchema, Attribute: "userName"},
+			Operator: domain.CompareEqual, Value: "x"}},
+		{"manager.displayName is not stored", &domain.AttributeFilter{
+			Path: domain.AttributePath{Schema: domain.EnterpriseUserSchema,
+				Attribute: "manager", SubAttribute: "displayName"},
+			Operator: domain.CompareEqual, Value: "x"}},
+		{"complex attribute compared with a value", attr("name", domain.CompareEqual, "x")},
+		{"ordering a certificate", attr("x509Certificates.value",
+			domain.CompareGreaterThan, "MII")},
+		{"addresses without a sub-attribute", attr("addresses", domain.CompareEqual, "x")},
+		{"password", attr("password", domain.CompareEqual, "x")},
+		{"null with co", attr("title", domain.CompareContains, nil)},
 		{"co on a boolean", attr("active", domain.CompareContains, "t")},
 		{"gt on a boolean", attr("active", domain.CompareGreaterThan, true)},
 		{"boolean as a string", attr("active", domain.CompareEqual, "true")},
 		{"co on a date", attr("meta.created", domain.CompareContains, "2025")},
 		{"bad date", attr("meta.created", domain.CompareGreaterThan, "yesterday")},
 		{"number for a string", attr("userName", domain.CompareEqual, 3.0)},
-		{"null", attr("userName", domain.CompareEqual, nil)},
+		{"null inside a multi-valued attribute", attr("emails.value", domain.CompareEqual, nil)},
 		{"unknown operator", attr("userName", domain.Comparison("xx"), "a")},
-		{"unknown email sub-attribute", attr("emails.display", domain.CompareEqual, "a")},
+		{"unknown email sub-attribute", attr("emails.shoeSize", domain.CompareEqual, "a")},
 		{"value filter on a single-valued attribute", &domain.ValuePathFilter{
 			Path:   domain.AttributePath{Attribute: "userName"},
 			Filter: attr("value", domain.CompareEqual, "x")}},
@@ -659,7 +674,7 @@ func testUnsupportedFilters(t *testing.T, s ports.Store) {
 			Filter: &domain.ValuePathFilter{Path: domain.AttributePath{Attribute: "emails"},
 				Filter: attr("value", domain.CompareEqual, "x")}}},
 		{"unsupported inside an or", or(attr("userName", domain.CompareEqual, "a"),
-			attr("title", domain.CompareEqual, "b"))},
+			attr("nickname.first", domain.CompareEqual, "b"))},
 		{"group attribute on users", attr("members", domain.CompareEqual, "x")},
 	}
 	for _, tc := range tests {
@@ -675,10 +690,17 @@ func testUnsupportedFilters(t *testing.T, s ports.Store) {
 func testSorting(t *testing.T, s ports.Store) {
 	f := newFixture(t, s)
 	names := []string{"delta", "Alpha", "charlie", "bravo"}
+	// Family names sort case-insensitively, and delta, without one, sorts
+	// last ascending and first descending. Given names tie on "Same" for
+	// Alpha and charlie, which the id breaks.
+	family := []string{"", "adams", "Baker", "carter"}
+	given := []string{"Zed", "Same", "Same", "Abe"}
 	for i, n := range names {
 		m := f.member(n, i)
+		m.ID = fmt.Sprintf("member-%d", i)
 		m.ExternalID = fmt.Sprintf("x%d", len(names)-i)
 		m.UpdatedAt = base.Add(time.Duration(10-i) * time.Minute)
+		m.Profile.Name = domain.Name{FamilyName: family[i], GivenName: given[i]}
 		f.create(t, s, m)
 	}
 	tests := []struct {
@@ -693,6 +715,11 @@ func testSorting(t *testing.T, s ports.Store) {
 		{"externalId", false, []string{"bravo", "charlie", "Alpha", "delta"}},
 		{"meta.created", true, []string{"bravo", "charlie", "Alpha", "delta"}},
 		{"meta.lastModified", false, []string{"bravo", "charlie", "Alpha", "delta"}},
+		{"name.familyName", false, []string{"Alpha", "charlie", "bravo", "delta"}},
+		{"name.familyName", true, []string{"delta", "bravo", "charlie", "Alpha"}},
+		{"NAME.GIVENNAME", false, []string{"bravo", "Alpha", "charlie", "delta"}},
+		{"urn:ietf:params:scim:schemas:core:2.0:User:userName", false,
+			[]string{"Alpha", "bravo", "charlie", "delta"}},
 	}
 	for _, tc := range tests {
 		list, _, err := s.Directory().ListClientMembers(ctx(t), f.org.ID, f.client.ID,
@@ -909,6 +936,15 @@ func testGroupFilters(t *testing.T, s ports.Store) {
 			attr("displayName", domain.CompareStartsWith, "s")), []string{"Sales"}},
 		{"meta.created", attr("meta.created", domain.CompareGreaterThan,
 			base.Format(time.RFC3339)), []string{"Sales", "Empty_Group"}},
+		{"members.display is the member's displayName, case-insensitively",
+			attr("members.display", domain.CompareEqual, "ALICE"),
+			[]string{"Engineering", "Sales"}},
+		{"members[type eq User]", &domain.ValuePathFilter{
+			Path:   domain.AttributePath{Attribute: "members"},
+			Filter: attr("type", domain.CompareEqual, "User")},
+			[]string{"Engineering", "Sales"}},
+		{"externalId eq null", attr("externalId", domain.CompareEqual, nil),
+			[]string{"Sales", "Empty_Group"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -926,7 +962,8 @@ func testGroupFilters(t *testing.T, s ports.Store) {
 
 	for _, bad := range []domain.Filter{
 		attr("userName", domain.CompareEqual, "x"),
-		attr("members.display", domain.CompareEqual, "x"),
+		attr("members.$ref", domain.CompareEqual, "x"),
+		attr("title", domain.CompareEqual, "x"),
 	} {
 		_, _, err := dir.ListGroups(ctx(t), f.org.ID, domain.ListQuery{Filter: bad, Count: 5})
 		de := wantKind(t, err, domain.KindInvalid)
