@@ -51,7 +51,11 @@ type ListQuery struct {
 	// StartIndex is 1-based.
 	StartIndex int
 	// Count 0 asks only for the total.
-	Count          int
+	Count int
+	// SortBy is an attribute path, or "" for the core's stable default
+	// order; SortDescending reverses the order.
+	SortBy         string
+	SortDescending bool
 	ExcludeMembers bool
 }
 

@@ -11,7 +11,7 @@ import (
 )
 
 // Discovery endpoints (RFC 7644 §4) describe exactly what this gateway does:
-// PATCH, filters up to MaxCount results and ETags yes; bulk, sorting and
+// PATCH, filters up to MaxCount results, sorting and ETags yes; bulk and
 // password change no. They require a valid token like every endpoint, so
 // an unauthenticated caller learns nothing about the deployment.
 
@@ -27,7 +27,7 @@ func (a *api) serviceProviderConfig(c echo.Context) error {
 			"maxPayloadSize": 0},
 		"filter":         map[string]any{"supported": true, "maxResults": MaxCount},
 		"changePassword": map[string]any{"supported": false},
-		"sort":           map[string]any{"supported": false},
+		"sort":           map[string]any{"supported": true},
 		"etag":           map[string]any{"supported": true},
 		"authenticationSchemes": []map[string]any{{
 			"type": "oauthbearertoken",

@@ -30,6 +30,8 @@ type searchBody struct {
 	Filter             string   `json:"filter"`
 	StartIndex         *int     `json:"startIndex"`
 	Count              *int     `json:"count"`
+	SortBy             string   `json:"sortBy"`
+	SortOrder          string   `json:"sortOrder"`
 }
 
 func listFromQuery(c echo.Context) (listRequest, error) {
@@ -41,8 +43,12 @@ func listFromQuery(c echo.Context) (listRequest, error) {
 	if err != nil {
 		return listRequest{}, err
 	}
-	return newListRequest(c.QueryParam("filter"), start, count,
+	lr, err := newListRequest(c.QueryParam("filter"), start, count,
 		c.QueryParam("attributes"), c.QueryParam("excludedAttributes"), notesOf(c))
+	if err != nil {
+		return listRequest{}, err
+	}
+	return lr.sorted(c.QueryParam("sortBy"), c.QueryParam("sortOrder"))
 }
 
 func listFromSearch(c echo.Context) (listRequest, error) {
@@ -62,8 +68,37 @@ func listFromSearch(c echo.Context) (listRequest, error) {
 	if s.Count != nil {
 		count = *s.Count
 	}
-	return newListRequest(s.Filter, start, count, strings.Join(s.Attributes, ","),
+	lr, err := newListRequest(s.Filter, start, count, strings.Join(s.Attributes, ","),
 		strings.Join(s.ExcludedAttributes, ","), notesOf(c))
+	if err != nil {
+		return listRequest{}, err
+	}
+	return lr.sorted(s.SortBy, s.SortOrder)
+}
+
+// sorted applies sortBy and sortOrder (RFC 7644 §3.4.2.3). sortOrder
+// defaults to ascending and means nothing without sortBy; its value is
+// compared case-insensitively. Which attributes can be sorted by is the
+// core's to say: it refuses others with invalidValue.
+func (lr listRequest) sorted(sortBy, sortOrder string) (listRequest, error) {
+	sortBy = strings.TrimSpace(sortBy)
+	if sortBy == "" {
+		return lr, nil
+	}
+	if strings.ContainsAny(sortBy, " ,[]()\"") {
+		return listRequest{}, &scim.Error{ScimType: scim.ErrInvalidValue,
+			Detail: "sortBy must name one attribute, such as userName or name.familyName"}
+	}
+	switch strings.ToLower(strings.TrimSpace(sortOrder)) {
+	case "", "ascending":
+	case "descending":
+		lr.query.SortDescending = true
+	default:
+		return listRequest{}, &scim.Error{ScimType: scim.ErrInvalidValue,
+			Detail: "sortOrder must be \"ascending\" or \"descending\""}
+	}
+	lr.query.SortBy = sortBy
+	return lr, nil
 }
 
 // newListRequest applies the paging rules of RFC 7644 §3.4.2.4: a

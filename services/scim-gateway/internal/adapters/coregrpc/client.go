@@ -144,6 +144,8 @@ func (c *Client) ListUsers(ctx context.Context, q core.ListQuery) (core.UserPage
 		Filter:     filter,
 		StartIndex: int32(q.StartIndex),
 		Count:      int32(q.Count),
+		SortBy:     q.SortBy,
+		SortOrder:  sortOrderToProto(q),
 	})
 	if err != nil {
 		return core.UserPage{}, fromStatus(err)
@@ -219,6 +221,8 @@ func (c *Client) ListGroups(ctx context.Context, q core.ListQuery) (core.GroupPa
 		Filter:         filter,
 		StartIndex:     int32(q.StartIndex),
 		Count:          int32(q.Count),
+		SortBy:         q.SortBy,
+		SortOrder:      sortOrderToProto(q),
 		ExcludeMembers: q.ExcludeMembers,
 	})
 	if err != nil {
@@ -322,3 +326,15 @@ func fromStatus(err error) error {
 }
 
 var _ core.Provisioning = (*Client)(nil)
+
+// sortOrderToProto leaves the order unspecified when nothing is sorted.
+func sortOrderToProto(q core.ListQuery) pb.SortOrder {
+	switch {
+	case q.SortBy == "":
+		return pb.SortOrder_SORT_ORDER_UNSPECIFIED
+	case q.SortDescending:
+		return pb.SortOrder_SORT_ORDER_DESCENDING
+	default:
+		return pb.SortOrder_SORT_ORDER_ASCENDING
+	}
+}

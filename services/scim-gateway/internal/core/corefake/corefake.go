@@ -176,7 +176,59 @@ func (c *Core) ListUsers(ctx context.Context, q core.ListQuery) (core.UserPage, 
 			matched = append(matched, u)
 		}
 	}
+	docs := make([]map[string]any, len(matched))
+	for i, u := range matched {
+		docs[i], _ = scim.EncodeUser(u)
+	}
+	sortByDocs(matched, docs, q)
 	return core.UserPage{Users: page(matched, q), Total: int64(len(matched))}, nil
+}
+
+// sortByDocs orders resources by the string at q.SortBy in their documents,
+// case-insensitively, with resources without a value last (first when
+// descending), as the core does.
+func sortByDocs[T any](items []T, docs []map[string]any, q core.ListQuery) {
+	if q.SortBy == "" {
+		return
+	}
+	keys := make([]string, len(items))
+	for i, doc := range docs {
+		var v any = doc
+		for _, part := range strings.Split(q.SortBy, ".") {
+			m, _ := v.(map[string]any)
+			v = nil
+			for k, sub := range m {
+				if strings.EqualFold(k, part) {
+					v = sub
+				}
+			}
+		}
+		s, _ := v.(string)
+		keys[i] = strings.ToLower(s)
+	}
+	idx := make([]int, len(items))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int {
+		ka, kb := keys[a], keys[b]
+		if (ka == "") != (kb == "") {
+			if ka == "" {
+				return 1
+			}
+			return -1
+		}
+		c := strings.Compare(ka, kb)
+		if q.SortDescending {
+			c = -c
+		}
+		return c
+	})
+	sorted := make([]T, len(items))
+	for i, j := range idx {
+		sorted[i] = items[j]
+	}
+	copy(items, sorted)
 }
 
 func page[T any](all []T, q core.ListQuery) []T {
