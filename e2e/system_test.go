@@ -98,6 +98,13 @@ type process struct {
 // client through the admin REST API.
 func StartSystem(t testing.TB, databaseURL string) *System {
 	t.Helper()
+	return StartSystemWithEnv(t, databaseURL)
+}
+
+// StartSystemWithEnv is StartSystem with extra environment variables for
+// both services, such as a low SCIM rate limit; they win over the defaults.
+func StartSystemWithEnv(t testing.TB, databaseURL string, extraEnv ...string) *System {
+	t.Helper()
 
 	grpcAddr, adminAddr, scimAddr := freeAddr(t), freeAddr(t), freeAddr(t)
 	s := &System{
@@ -118,6 +125,7 @@ func StartSystem(t testing.TB, databaseURL string) *System {
 			"LOG_LEVEL=debug",
 		},
 	}
+	s.env = append(s.env, extraEnv...)
 	t.Cleanup(s.stop)
 
 	s.StartCore()

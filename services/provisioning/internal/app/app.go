@@ -84,13 +84,15 @@ type eventRecorder struct {
 	logger *slog.Logger
 }
 
-// event returns an event of the operation, stamped with the request id of
-// ctx. The caller fills in the subject and the changed attributes.
+// event returns an event of the operation, stamped with the request id and
+// the request source of ctx. The caller fills in the subject and the changed
+// attributes.
 func (r eventRecorder) event(
 	ctx context.Context,
 	orgID, clientID, actor string,
 	op domain.Operation,
 ) domain.Event {
+	source := RequestSourceFrom(ctx)
 	return domain.Event{
 		ID:             NewID(),
 		OrganizationID: orgID,
@@ -100,7 +102,26 @@ func (r eventRecorder) event(
 		Actor:          actor,
 		RequestID:      requestid.FromContext(ctx),
 		OccurredAt:     r.now(),
+
+		IdentityProvider:   source.IdentityProvider,
+		CompatibilityRules: source.CompatibilityRules,
 	}
+}
+
+type requestSourceKey struct{}
+
+// WithRequestSource returns a context whose provisioning events record
+// src: the inbound adapter calls it with what the SCIM gateway said about
+// the request.
+func WithRequestSource(ctx context.Context, src domain.RequestSource) context.Context {
+	return context.WithValue(ctx, requestSourceKey{}, src)
+}
+
+// RequestSourceFrom returns the request source of ctx; zero when it has
+// none, as for admin actions.
+func RequestSourceFrom(ctx context.Context) domain.RequestSource {
+	src, _ := ctx.Value(requestSourceKey{}).(domain.RequestSource)
+	return src
 }
 
 // failed appends a failure event for a change that did not happen. It runs

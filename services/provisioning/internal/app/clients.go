@@ -122,7 +122,26 @@ func (s *ScimClients) List(ctx context.Context, admin Admin) ([]domain.ScimClien
 		return nil, err
 	}
 	clients, err := s.store.Clients().ListClients(ctx, admin.OrganizationID)
-	return clients, asDomainError(err)
+	if err != nil {
+		return nil, asDomainError(err)
+	}
+	for i := range clients {
+		if err := s.fillIdentityProvider(ctx, &clients[i]); err != nil {
+			return nil, err
+		}
+	}
+	return clients, nil
+}
+
+// fillIdentityProvider sets the client's identity provider from the
+// provisioning log.
+func (s *ScimClients) fillIdentityProvider(ctx context.Context, client *domain.ScimClient) error {
+	provider, err := s.store.Audit().LatestIdentityProvider(ctx, client.OrganizationID, client.ID)
+	if err != nil {
+		return asDomainError(err)
+	}
+	client.IdentityProvider = provider
+	return nil
 }
 
 // Get returns one SCIM client of the organisation.
@@ -131,7 +150,13 @@ func (s *ScimClients) Get(ctx context.Context, admin Admin, clientID string) (do
 		return domain.ScimClient{}, err
 	}
 	client, err := s.store.Clients().Client(ctx, admin.OrganizationID, clientID)
-	return client, clientError(err, clientID)
+	if err != nil {
+		return domain.ScimClient{}, clientError(err, clientID)
+	}
+	if err := s.fillIdentityProvider(ctx, &client); err != nil {
+		return domain.ScimClient{}, err
+	}
+	return client, nil
 }
 
 // Update changes the given settings. Turning the client on or off is logged

@@ -60,6 +60,12 @@ type Event struct {
 	ErrorCode         string
 	ErrorDetail       string
 	OccurredAt        time.Time
+	// IdentityProvider is the identity provider the SCIM gateway recognised
+	// on the request, such as "okta"; empty when unknown.
+	IdentityProvider string
+	// CompatibilityRules name the rules the gateway applied to read the
+	// request, such as "entra-string-boolean".
+	CompatibilityRules []string
 }
 
 // ClientStatistics counts what a SCIM client has done.
@@ -73,6 +79,19 @@ type ClientStatistics struct {
 	RequestsRefused  int64
 	// LastSyncAt is the time of the last successful change; zero when none.
 	LastSyncAt time.Time
+	// IdentityProvider is the one recorded on the client's latest event
+	// that names one; empty when none does.
+	IdentityProvider string
+	// CompatibilityRules count the events each rule was applied to, by
+	// rule name.
+	CompatibilityRules []RuleCount
+}
+
+// RuleCount is how many of a client's events a compatibility rule was
+// applied to.
+type RuleCount struct {
+	Rule   string
+	Events int64
 }
 
 // DefaultEventRetention is how long provisioning events are kept.

@@ -65,6 +65,10 @@ type ScimClient struct {
 	TokenRotatedAt time.Time
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+	// IdentityProvider is the one recorded on the client's latest
+	// provisioning event that names one. It is read from the log, never
+	// stored with the client, so no request has to write the client's row.
+	IdentityProvider string
 }
 
 // ClientSettings are the settings an admin chooses for a SCIM client.

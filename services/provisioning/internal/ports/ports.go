@@ -151,6 +151,9 @@ type AuditStore interface {
 	ListEvents(ctx context.Context, orgID string, query EventQuery) ([]domain.Event, string, error)
 	// ClientStatistics counts a client's events.
 	ClientStatistics(ctx context.Context, orgID, clientID string) (domain.ClientStatistics, error)
+	// LatestIdentityProvider returns the identity provider of the client's
+	// latest event that names one, or "".
+	LatestIdentityProvider(ctx context.Context, orgID, clientID string) (string, error)
 	// DeleteEventsBefore removes events older than cutoff and returns how
 	// many it removed.
 	DeleteEventsBefore(ctx context.Context, cutoff time.Time) (int64, error)

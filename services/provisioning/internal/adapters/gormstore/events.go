@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/craevidence/scim-provisioning/services/provisioning/internal/domain"
 	"github.com/craevidence/scim-provisioning/services/provisioning/internal/ports"
@@ -30,12 +31,33 @@ type eventRow struct {
 	ErrorCode         string `gorm:"column:error_code"`
 	ErrorDetail       string `gorm:"column:error_detail"`
 	OccurredAt        dbTime `gorm:"column:occurred_at"`
+	IdentityProvider  string `gorm:"column:identity_provider"`
+	// CompatibilityRules is a JSON list, read with the event; the rows of
+	// event_compatibility_rules are what statistics count.
+	CompatibilityRules string `gorm:"column:compatibility_rules"`
+}
+
+// ruleRow records that a compatibility rule was applied to an event's
+// request. It repeats the event's organisation, client and time so that
+// statistics and retention need no join.
+type ruleRow struct {
+	EventID        string `gorm:"column:event_id"`
+	OrganizationID string `gorm:"column:organization_id"`
+	ClientID       string `gorm:"column:client_id"`
+	Rule           string `gorm:"column:rule"`
+	OccurredAt     dbTime `gorm:"column:occurred_at"`
 }
 
 func (e eventRow) domain() (domain.Event, error) {
 	var changed []string
 	if err := json.Unmarshal([]byte(e.ChangedAttributes), &changed); err != nil {
 		return domain.Event{}, fmt.Errorf("decode changed attributes of event %s: %w", e.ID, err)
+	}
+	var rules []string
+	if e.CompatibilityRules != "" {
+		if err := json.Unmarshal([]byte(e.CompatibilityRules), &rules); err != nil {
+			return domain.Event{}, fmt.Errorf("decode compatibility rules of event %s: %w", e.ID, err)
+		}
 	}
 	return domain.Event{
 		ID:                e.ID,
@@ -51,6 +73,9 @@ func (e eventRow) domain() (domain.Event, error) {
 		ErrorCode:         e.ErrorCode,
 		ErrorDetail:       e.ErrorDetail,
 		OccurredAt:        e.OccurredAt.Time,
+
+		IdentityProvider:   e.IdentityProvider,
+		CompatibilityRules: rules,
 	}, nil
 }
 
@@ -78,6 +103,14 @@ func (a audit) AppendEvent(ctx context.Context, event domain.Event) error {
 	if err != nil {
 		return domain.Internal(fmt.Errorf("append event: %w", err))
 	}
+	rules := event.CompatibilityRules
+	if rules == nil {
+		rules = []string{}
+	}
+	rulesJSON, err := json.Marshal(rules)
+	if err != nil {
+		return domain.Internal(fmt.Errorf("append event: %w", err))
+	}
 
 	row := eventRow{
 		ID:                event.ID,
@@ -93,8 +126,38 @@ func (a audit) AppendEvent(ctx context.Context, event domain.Event) error {
 		ErrorCode:         event.ErrorCode,
 		ErrorDetail:       event.ErrorDetail,
 		OccurredAt:        newDBTime(event.OccurredAt),
+
+		IdentityProvider:   event.IdentityProvider,
+		CompatibilityRules: string(rulesJSON),
 	}
-	err = a.db.WithContext(ctx).Table("provisioning_events").Create(&row).Error
+	ruleRows := make([]ruleRow, len(rules))
+	for i, rule := range rules {
+		ruleRows[i] = ruleRow{
+			EventID:        event.ID,
+			OrganizationID: event.OrganizationID,
+			ClientID:       event.ClientID,
+			Rule:           rule,
+			OccurredAt:     row.OccurredAt,
+		}
+	}
+
+	insert := func(db *gorm.DB) error {
+		if err := db.Table("provisioning_events").Create(&row).Error; err != nil {
+			return err
+		}
+		if len(ruleRows) == 0 {
+			return nil
+		}
+		return db.Table("event_compatibility_rules").Create(&ruleRows).Error
+	}
+	db := a.db.WithContext(ctx)
+	if len(ruleRows) == 0 {
+		err = insert(db)
+	} else {
+		// The event and its rule rows are written together; inside the
+		// caller's transaction this is a savepoint.
+		err = db.Transaction(insert)
+	}
 	return storeError("append event", err, uniqueRule{
 		column: "id",
 		detail: "a provisioning event with this id already exists",
@@ -228,17 +291,68 @@ func (a audit) ClientStatistics(
 			stats.LastSyncAt = row.LastAt.Time
 		}
 	}
+
+	var rules []struct {
+		Rule  string `gorm:"column:rule"`
+		Count int64  `gorm:"column:n"`
+	}
+	err = a.read.WithContext(ctx).Raw(
+		`SELECT rule, COUNT(*) AS n FROM event_compatibility_rules
+		WHERE organization_id = ? AND client_id = ?
+		GROUP BY rule ORDER BY rule`,
+		orgID, clientID,
+	).Scan(&rules).Error
+	if err != nil {
+		return domain.ClientStatistics{}, storeError("client statistics", err)
+	}
+	for _, r := range rules {
+		stats.CompatibilityRules = append(stats.CompatibilityRules,
+			domain.RuleCount{Rule: r.Rule, Events: r.Count})
+	}
+
+	stats.IdentityProvider, err = a.LatestIdentityProvider(ctx, orgID, clientID)
+	if err != nil {
+		return domain.ClientStatistics{}, err
+	}
 	return stats, nil
 }
 
-// DeleteEventsBefore removes every organisation's events older than cutoff,
-// for retention, and returns how many it removed.
-func (a audit) DeleteEventsBefore(ctx context.Context, cutoff time.Time) (int64, error) {
-	res := a.db.WithContext(ctx).Exec(
-		"DELETE FROM provisioning_events WHERE occurred_at < ?", newDBTime(cutoff),
-	)
-	if res.Error != nil {
-		return 0, storeError("delete old events", res.Error)
+// LatestIdentityProvider reads the identity provider of the client's latest
+// event that names one, walking the client index from its newest end.
+func (a audit) LatestIdentityProvider(ctx context.Context, orgID, clientID string) (string, error) {
+	var providers []string
+	err := a.read.WithContext(ctx).Raw(
+		`SELECT identity_provider FROM provisioning_events
+		WHERE organization_id = ? AND client_id = ? AND identity_provider <> ''
+		ORDER BY occurred_at DESC, id DESC LIMIT 1`,
+		orgID, clientID,
+	).Scan(&providers).Error
+	if err != nil {
+		return "", storeError("latest identity provider", err)
 	}
-	return res.RowsAffected, nil
+	if len(providers) == 0 {
+		return "", nil
+	}
+	return providers[0], nil
+}
+
+// DeleteEventsBefore removes every organisation's events older than cutoff,
+// for retention, and returns how many it removed. The rules of those events
+// go with them, in the same transaction.
+func (a audit) DeleteEventsBefore(ctx context.Context, cutoff time.Time) (int64, error) {
+	var removed int64
+	err := a.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := tx.Exec("DELETE FROM event_compatibility_rules WHERE occurred_at < ?",
+			newDBTime(cutoff)).Error
+		if err != nil {
+			return err
+		}
+		res := tx.Exec("DELETE FROM provisioning_events WHERE occurred_at < ?", newDBTime(cutoff))
+		removed = res.RowsAffected
+		return res.Error
+	})
+	if err != nil {
+		return 0, storeError("delete old events", err)
+	}
+	return removed, nil
 }

@@ -185,14 +185,16 @@ func (s *AdminServer) GetScimClientStatistics(
 		return nil, err
 	}
 	return &provisioningv1.GetScimClientStatisticsResponse{
-		UsersCreated:     stats.UsersCreated,
-		UsersUpdated:     stats.UsersUpdated,
-		UsersDeactivated: stats.UsersDeactivated,
-		UsersReactivated: stats.UsersReactivated,
-		UsersDeleted:     stats.UsersDeleted,
-		RequestsFailed:   stats.RequestsFailed,
-		RequestsRefused:  stats.RequestsRefused,
-		LastSyncTime:     timestampOrNil(stats.LastSyncAt),
+		UsersCreated:       stats.UsersCreated,
+		UsersUpdated:       stats.UsersUpdated,
+		UsersDeactivated:   stats.UsersDeactivated,
+		UsersReactivated:   stats.UsersReactivated,
+		UsersDeleted:       stats.UsersDeleted,
+		RequestsFailed:     stats.RequestsFailed,
+		RequestsRefused:    stats.RequestsRefused,
+		LastSyncTime:       timestampOrNil(stats.LastSyncAt),
+		IdentityProvider:   stats.IdentityProvider,
+		CompatibilityRules: ruleCountsToProto(stats.CompatibilityRules),
 	}, nil
 }
 
@@ -301,4 +303,12 @@ func (s *AdminServer) ReactivateMember(
 		return nil, err
 	}
 	return &provisioningv1.ReactivateMemberResponse{Member: memberToProto(m)}, nil
+}
+
+func ruleCountsToProto(counts []domain.RuleCount) []*provisioningv1.CompatibilityRuleCount {
+	out := make([]*provisioningv1.CompatibilityRuleCount, len(counts))
+	for i, c := range counts {
+		out[i] = &provisioningv1.CompatibilityRuleCount{Rule: c.Rule, Requests: c.Events}
+	}
+	return out
 }

@@ -56,6 +56,7 @@ func clientToProto(c domain.ScimClient) *provisioningv1.ScimClient {
 		TokenRotatedAt:      timestampOrNil(c.TokenRotatedAt),
 		CreatedAt:           timestampOrNil(c.CreatedAt),
 		UpdatedAt:           timestampOrNil(c.UpdatedAt),
+		IdentityProvider:    c.IdentityProvider,
 	}
 }
 
@@ -116,6 +117,9 @@ func eventToProto(e domain.Event) *provisioningv1.ProvisioningEvent {
 		ErrorCode:         e.ErrorCode,
 		ErrorDetail:       e.ErrorDetail,
 		OccurredAt:        timestampOrNil(e.OccurredAt),
+
+		IdentityProvider:   e.IdentityProvider,
+		CompatibilityRules: e.CompatibilityRules,
 	}
 }
 

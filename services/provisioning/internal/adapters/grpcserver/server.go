@@ -44,6 +44,7 @@ func NewServer(opts Options, extra ...grpc.ServerOption) *grpc.Server {
 		grpc.ChainUnaryInterceptor(
 			grpcrequestid.UnaryServerInterceptor(),
 			loggingInterceptor(logger),
+			requestSourceInterceptor(logger),
 			errorInterceptor(logger),
 			recoveryInterceptor(logger),
 		),
