@@ -37,6 +37,10 @@ const (
 // shutdownTimeout bounds how long in-flight requests may take to drain.
 const shutdownTimeout = 15 * time.Second
 
+// sealInterval is how often new provisioning events are sealed into their
+// organisation's hash chain.
+const sealInterval = time.Second
+
 // retentionInterval is how often the retention job runs.
 const retentionInterval = 24 * time.Hour
 
@@ -119,6 +123,7 @@ func Run(ctx context.Context, opts Options) error {
 	clients := app.NewScimClients(store, nil, logger)
 	members := app.NewMembers(store, nil, logger)
 	directory := app.NewDirectory(store, nil, logger)
+	provisioningLog := app.NewProvisioningLog(store, logger)
 
 	if opts.Demo.Enabled {
 		creds, err := seedDemo(ctx, store, clients, opts)
@@ -150,6 +155,7 @@ func Run(ctx context.Context, opts Options) error {
 		ScimClients:          clients,
 		Members:              members,
 		Directory:            directory,
+		ProvisioningLog:      provisioningLog,
 		AdminVerifier:        verifier,
 		InternalServiceToken: opts.InternalServiceToken,
 		Logger:               logger,
@@ -206,6 +212,12 @@ func Run(ctx context.Context, opts Options) error {
 	}()
 	healthServer.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
 
+	sealerDone := make(chan struct{})
+	go func() {
+		defer close(sealerDone)
+		provisioningLog.RunSealer(serveCtx, sealInterval)
+	}()
+
 	retention := app.NewRetention(store.Audit(), opts.EventRetention, nil, logger)
 	retentionDone := make(chan struct{})
 	go func() {
@@ -233,6 +245,7 @@ func Run(ctx context.Context, opts Options) error {
 	stopServing()
 	shutdown(grpcServer, httpServer, logger)
 	<-retentionDone
+	<-sealerDone
 	logger.Info("provisioning core stopped")
 	return runErr
 }

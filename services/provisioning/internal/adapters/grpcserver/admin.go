@@ -17,6 +17,7 @@ type AdminServer struct {
 	verifier AdminVerifier
 	clients  *app.ScimClients
 	members  *app.Members
+	log      *app.ProvisioningLog
 }
 
 // NewAdminServer returns the AdminService server. A nil verifier refuses

@@ -19,8 +19,11 @@ import (
 type Options struct {
 	Provisioning *app.Provisioning
 	ScimClients  *app.ScimClients
-	Members      *app.Members
-	Directory    *app.Directory
+	// ProvisioningLog verifies the hash chain; nil makes
+	// VerifyProvisioningLog unavailable.
+	ProvisioningLog *app.ProvisioningLog
+	Members         *app.Members
+	Directory       *app.Directory
 	// AdminVerifier checks admin tokens; nil refuses every AdminService call.
 	AdminVerifier AdminVerifier
 	// InternalServiceToken authenticates DirectoryService callers; empty
@@ -53,7 +56,8 @@ func NewServer(opts Options, extra ...grpc.ServerOption) *grpc.Server {
 
 	provisioningv1.RegisterScimServiceServer(server, NewScimServer(opts.Provisioning))
 	provisioningv1.RegisterAdminServiceServer(server,
-		NewAdminServer(opts.AdminVerifier, opts.ScimClients, opts.Members))
+		NewAdminServer(opts.AdminVerifier, opts.ScimClients, opts.Members).
+			WithProvisioningLog(opts.ProvisioningLog))
 	provisioningv1.RegisterDirectoryServiceServer(server,
 		NewDirectoryServer(opts.InternalServiceToken, opts.Directory))
 	return server
