@@ -338,7 +338,9 @@ func (a audit) LatestIdentityProvider(ctx context.Context, orgID, clientID strin
 
 // DeleteEventsBefore removes every organisation's events older than cutoff,
 // for retention, and returns how many it removed. The rules of those events
-// go with them, in the same transaction.
+// go with them, in the same transaction. The append-only guard lets only
+// sealed events behind a retention checkpoint go, so expireEvents seals and
+// checkpoints first.
 func (a audit) DeleteEventsBefore(ctx context.Context, cutoff time.Time) (int64, error) {
 	var removed int64
 	err := a.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -347,9 +349,9 @@ func (a audit) DeleteEventsBefore(ctx context.Context, cutoff time.Time) (int64,
 		if err != nil {
 			return err
 		}
-		res := tx.Exec("DELETE FROM provisioning_events WHERE occurred_at < ?", newDBTime(cutoff))
-		removed = res.RowsAffected
-		return res.Error
+		removed, err = repos{db: tx, read: tx, dialect: a.dialect, inTx: true}.
+			expireEvents(ctx, cutoff)
+		return err
 	})
 	if err != nil {
 		return 0, storeError("delete old events", err)

@@ -316,6 +316,7 @@ var migrations = []migration{
 				ON event_compatibility_rules (occurred_at)`,
 		},
 	},
+	eventChainMigration,
 }
 
 // reencodeProfiles rewrites every member's profile and search key in the

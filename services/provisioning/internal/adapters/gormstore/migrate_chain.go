@@ -1,6 +1,7 @@
 package gormstore
 
-// The hash chain of the provisioning log and its append-only guard.
+// eventChainMigration adds the hash chain of the provisioning log and its
+// append-only guard.
 //
 // Events are inserted unsealed (chain_seq NULL, chain_hash ''). The sealer
 // later gives each one its organisation's next sequence number and chain
@@ -25,27 +26,23 @@ package gormstore
 // identity_provider and compatibility_rules columns of migration 3, and any
 // column a later migration adds, are not in it yet (Postgres compares whole
 // rows and needs nothing).
-//
-// The migration is appended here, in a file of its own, while another change
-// to migrate.go is in progress; it belongs at the end of that list.
-func init() {
-	migrations = append(migrations, migration{
-		version: 4,
-		name:    "provisioning event hash chain and append-only guard",
-		postgres: []string{
-			`ALTER TABLE provisioning_events ADD COLUMN chain_seq BIGINT`,
-			`ALTER TABLE provisioning_events ADD COLUMN chain_hash TEXT COLLATE "C" NOT NULL DEFAULT ''`,
-			`CREATE UNIQUE INDEX provisioning_events_chain_idx
+var eventChainMigration = migration{
+	version: 4,
+	name:    "provisioning event hash chain and append-only guard",
+	postgres: []string{
+		`ALTER TABLE provisioning_events ADD COLUMN chain_seq BIGINT`,
+		`ALTER TABLE provisioning_events ADD COLUMN chain_hash TEXT COLLATE "C" NOT NULL DEFAULT ''`,
+		`CREATE UNIQUE INDEX provisioning_events_chain_idx
 				ON provisioning_events (organization_id, chain_seq) WHERE chain_seq IS NOT NULL`,
-			`CREATE INDEX provisioning_events_unsealed_idx
+		`CREATE INDEX provisioning_events_unsealed_idx
 				ON provisioning_events (occurred_at, id) WHERE chain_seq IS NULL`,
-			`CREATE TABLE provisioning_chain_checkpoints (
+		`CREATE TABLE provisioning_chain_checkpoints (
 				organization_id TEXT COLLATE "C" PRIMARY KEY,
 				chain_seq BIGINT NOT NULL,
 				chain_hash TEXT COLLATE "C" NOT NULL,
 				updated_at TIMESTAMPTZ NOT NULL
 			)`,
-			`CREATE FUNCTION provisioning_events_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+		`CREATE FUNCTION provisioning_events_guard() RETURNS trigger LANGUAGE plpgsql AS $$
 			BEGIN
 				IF TG_OP = 'INSERT' THEN
 					IF NEW.chain_seq IS NOT NULL OR NEW.chain_hash <> '' THEN
@@ -69,17 +66,17 @@ func init() {
 					RAISE EXCEPTION 'provisioning events are append-only: only retention deletes them';
 				END IF;
 			END $$`,
-			`CREATE TRIGGER provisioning_events_append_only
+		`CREATE TRIGGER provisioning_events_append_only
 				BEFORE INSERT OR UPDATE OR DELETE ON provisioning_events
 				FOR EACH ROW EXECUTE FUNCTION provisioning_events_guard()`,
-			`CREATE FUNCTION provisioning_events_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+		`CREATE FUNCTION provisioning_events_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
 			BEGIN
 				RAISE EXCEPTION 'provisioning events are append-only: % is refused', TG_OP;
 			END $$`,
-			`CREATE TRIGGER provisioning_events_no_truncate
+		`CREATE TRIGGER provisioning_events_no_truncate
 				BEFORE TRUNCATE ON provisioning_events
 				FOR EACH STATEMENT EXECUTE FUNCTION provisioning_events_refuse()`,
-			`CREATE FUNCTION provisioning_chain_checkpoints_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+		`CREATE FUNCTION provisioning_chain_checkpoints_guard() RETURNS trigger LANGUAGE plpgsql AS $$
 			BEGIN
 				IF TG_OP = 'UPDATE' AND NEW.chain_seq >= OLD.chain_seq
 					AND NEW.organization_id = OLD.organization_id THEN
@@ -87,30 +84,30 @@ func init() {
 				END IF;
 				RAISE EXCEPTION 'retention checkpoints only move forward';
 			END $$`,
-			`CREATE TRIGGER provisioning_chain_checkpoints_forward
+		`CREATE TRIGGER provisioning_chain_checkpoints_forward
 				BEFORE UPDATE OR DELETE ON provisioning_chain_checkpoints
 				FOR EACH ROW EXECUTE FUNCTION provisioning_chain_checkpoints_guard()`,
-		},
-		sqlite: []string{
-			`ALTER TABLE provisioning_events ADD COLUMN chain_seq INTEGER`,
-			`ALTER TABLE provisioning_events ADD COLUMN chain_hash TEXT NOT NULL DEFAULT ''`,
-			`CREATE UNIQUE INDEX provisioning_events_chain_idx
+	},
+	sqlite: []string{
+		`ALTER TABLE provisioning_events ADD COLUMN chain_seq INTEGER`,
+		`ALTER TABLE provisioning_events ADD COLUMN chain_hash TEXT NOT NULL DEFAULT ''`,
+		`CREATE UNIQUE INDEX provisioning_events_chain_idx
 				ON provisioning_events (organization_id, chain_seq) WHERE chain_seq IS NOT NULL`,
-			`CREATE INDEX provisioning_events_unsealed_idx
+		`CREATE INDEX provisioning_events_unsealed_idx
 				ON provisioning_events (occurred_at, id) WHERE chain_seq IS NULL`,
-			`CREATE TABLE provisioning_chain_checkpoints (
+		`CREATE TABLE provisioning_chain_checkpoints (
 				organization_id TEXT PRIMARY KEY,
 				chain_seq INTEGER NOT NULL,
 				chain_hash TEXT NOT NULL,
 				updated_at DATETIME NOT NULL
 			)`,
-			`CREATE TRIGGER provisioning_events_insert_unsealed
+		`CREATE TRIGGER provisioning_events_insert_unsealed
 				BEFORE INSERT ON provisioning_events
 				WHEN NEW.chain_seq IS NOT NULL OR NEW.chain_hash <> ''
 				BEGIN
 					SELECT RAISE(ABORT, 'provisioning events are inserted unsealed; only the sealer links them');
 				END`,
-			`CREATE TRIGGER provisioning_events_append_only_update
+		`CREATE TRIGGER provisioning_events_append_only_update
 				BEFORE UPDATE ON provisioning_events
 				WHEN NOT (OLD.chain_seq IS NULL AND NEW.chain_seq IS NOT NULL AND NEW.chain_hash <> ''
 					AND NEW.id IS OLD.id AND NEW.organization_id IS OLD.organization_id
@@ -124,7 +121,7 @@ func init() {
 				BEGIN
 					SELECT RAISE(ABORT, 'provisioning events are append-only: an event cannot be changed');
 				END`,
-			`CREATE TRIGGER provisioning_events_append_only_delete
+		`CREATE TRIGGER provisioning_events_append_only_delete
 				BEFORE DELETE ON provisioning_events
 				WHEN OLD.chain_seq IS NULL OR NOT EXISTS (
 					SELECT 1 FROM provisioning_chain_checkpoints c
@@ -132,17 +129,16 @@ func init() {
 				BEGIN
 					SELECT RAISE(ABORT, 'provisioning events are append-only: only retention deletes them');
 				END`,
-			`CREATE TRIGGER provisioning_chain_checkpoints_forward
+		`CREATE TRIGGER provisioning_chain_checkpoints_forward
 				BEFORE UPDATE ON provisioning_chain_checkpoints
 				WHEN NEW.chain_seq < OLD.chain_seq OR NEW.organization_id IS NOT OLD.organization_id
 				BEGIN
 					SELECT RAISE(ABORT, 'retention checkpoints only move forward');
 				END`,
-			`CREATE TRIGGER provisioning_chain_checkpoints_kept
+		`CREATE TRIGGER provisioning_chain_checkpoints_kept
 				BEFORE DELETE ON provisioning_chain_checkpoints
 				BEGIN
 					SELECT RAISE(ABORT, 'retention checkpoints only move forward');
 				END`,
-		},
-	})
+	},
 }
