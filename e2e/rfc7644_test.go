@@ -288,6 +288,16 @@ func TestRFC7644Users(t *testing.T) {
 		if root.Field("totalResults") != 1.0 {
 			t.Errorf("root .search: %s", root.Raw)
 		}
+		// Sorting by a User attribute on the root leaves groups after users.
+		expectStatus(t, s.SCIM(http.MethodPost, "/Groups", map[string]any{
+			"displayName": "Root search group"}), http.StatusCreated)
+		rootSorted := s.SCIM(http.MethodPost, "/.search", map[string]any{
+			"sortBy": "userName", "sortOrder": "descending"})
+		expectStatus(t, rootSorted, http.StatusOK)
+		if got := listUserNames(t, rootSorted); !reflect.DeepEqual(got, []string{
+			"carter@example.org", "bjensen@example.com", "adams@example.com", ""}) {
+			t.Errorf("root .search sorted by userName: %v", got)
+		}
 
 		// §3.5.1 PUT replaces: read-only attributes sent are ignored, and
 		// what is left out is cleared.

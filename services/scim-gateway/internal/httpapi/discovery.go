@@ -155,6 +155,11 @@ func (a *api) searchAll(c echo.Context) error {
 	gq.StartIndex = max(1, lr.query.StartIndex-int(users.Total))
 	gq.Count = lr.query.Count - len(docs)
 	gq.ExcludeMembers = !lr.projection.Returns("members")
+	if !groupsHave(gq.SortBy) {
+		// Groups have no value of a User attribute such as userName: they
+		// tie, and follow the sorted users.
+		gq.SortBy, gq.SortDescending = "", false
+	}
 	groups, err := a.core.ListGroups(ctx, gq)
 	if err != nil {
 		return err
@@ -169,4 +174,22 @@ func (a *api) searchAll(c echo.Context) error {
 
 	total := users.Total + groups.Total
 	return writeJSON(c, http.StatusOK, listResponse(total, lr.query.StartIndex, docs))
+}
+
+// groupsHave reports whether Groups have the attribute a sortBy names: one
+// of the Group schema or a common attribute (id, externalId, meta).
+func groupsHave(sortBy string) bool {
+	name := strings.ToLower(sortBy)
+	if i := strings.LastIndexByte(name, ':'); i >= 0 {
+		if !strings.EqualFold(name[:i], scim.GroupSchemaURN) {
+			return false
+		}
+		name = name[i+1:]
+	}
+	name, _, _ = strings.Cut(name, ".")
+	switch name {
+	case "", "id", "externalid", "meta":
+		return true
+	}
+	return scim.GroupSchema.Attribute(name) != nil
 }
