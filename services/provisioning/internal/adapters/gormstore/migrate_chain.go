@@ -3,7 +3,7 @@ package gormstore
 // eventChainMigration adds the hash chain of the provisioning log and its
 // append-only guard.
 //
-// Events are inserted unsealed (chain_seq NULL, chain_hash ”). The sealer
+// Events are inserted unsealed (chain_seq NULL, chain_hash empty). The sealer
 // later gives each one its organisation's next sequence number and chain
 // hash, in one UPDATE that changes nothing else; that is the only UPDATE the
 // triggers let through. An INSERT of an already sealed event is refused, so
