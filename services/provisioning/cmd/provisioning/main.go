@@ -8,8 +8,8 @@
 //
 // Configuration comes from the environment, read once at start-up:
 // DATABASE_URL, DATA_DIR, PROVISIONING_GRPC_ADDR, ADMIN_HTTP_ADDR,
-// ADMIN_JWT_SECRET, INTERNAL_SERVICE_TOKEN, EVENT_RETENTION, LOG_FORMAT,
-// LOG_LEVEL and DEMO.
+// ADMIN_JWT_SECRET, ADMIN_JWT_PUBLIC_KEY_FILE, INTERNAL_SERVICE_TOKEN,
+// EVENT_RETENTION, LOG_FORMAT, LOG_LEVEL and DEMO.
 package main
 
 import (
@@ -52,10 +52,19 @@ func run(args []string) error {
 			Stdout:  os.Stdout,
 		},
 	}
+	publicKeyFile := env.String("ADMIN_JWT_PUBLIC_KEY_FILE", "")
 	logFormat := env.String("LOG_FORMAT", "text")
 	logLevel := env.String("LOG_LEVEL", "info")
 	if err := env.Err(); err != nil {
 		return fmt.Errorf("configuration: %w", err)
+	}
+
+	if publicKeyFile != "" {
+		key, err := os.ReadFile(publicKeyFile)
+		if err != nil {
+			return fmt.Errorf("configuration: ADMIN_JWT_PUBLIC_KEY_FILE: %w", err)
+		}
+		opts.AdminJWTPublicKeyPEM = key
 	}
 
 	command, demo, err := parseArgs(args)

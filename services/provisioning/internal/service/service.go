@@ -56,6 +56,9 @@ type Options struct {
 	// AdminJWTSecret verifies admin tokens (HS256). Empty refuses every
 	// admin call, unless demo mode makes one up.
 	AdminJWTSecret string
+	// AdminJWTPublicKeyPEM verifies admin tokens signed with RS256 (an RSA
+	// key) or ES256 (a P-256 key), besides or instead of the secret.
+	AdminJWTPublicKeyPEM []byte
 	// InternalServiceToken authenticates DirectoryService callers. Empty
 	// refuses every DirectoryService call.
 	InternalServiceToken string
@@ -137,14 +140,16 @@ func Run(ctx context.Context, opts Options) error {
 	}
 
 	var verifier grpcserver.AdminVerifier
-	if opts.AdminJWTSecret != "" {
-		v, err := grpcserver.NewHS256Verifier([]byte(opts.AdminJWTSecret))
+	if opts.AdminJWTSecret != "" || len(opts.AdminJWTPublicKeyPEM) > 0 {
+		v, err := grpcserver.NewKeyVerifier([]byte(opts.AdminJWTSecret), opts.AdminJWTPublicKeyPEM)
 		if err != nil {
-			return fmt.Errorf("admin jwt secret: %w", err)
+			return fmt.Errorf("admin jwt keys: %w", err)
 		}
 		verifier = v
+		logger.Info("admin tokens accepted", "algorithms", v.Algorithms())
 	} else {
-		logger.Warn("ADMIN_JWT_SECRET is not set: every admin API call is refused")
+		logger.Warn("neither ADMIN_JWT_SECRET nor ADMIN_JWT_PUBLIC_KEY_FILE is set: " +
+			"every admin API call is refused")
 	}
 	if opts.InternalServiceToken == "" {
 		logger.Warn("INTERNAL_SERVICE_TOKEN is not set: every DirectoryService call is refused")
