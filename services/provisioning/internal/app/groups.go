@@ -80,7 +80,7 @@ func (p *Provisioning) CreateGroup(
 		}
 
 		var err error
-		view, err = groupView(ctx, tx, group, false)
+		view, err = groupView(ctx, tx, caller, group, false)
 		return err
 	})
 	if err != nil {
@@ -102,7 +102,7 @@ func (p *Provisioning) GetGroup(
 	if err != nil {
 		return GroupView{}, notFoundAsGroup(asDomainError(err), id)
 	}
-	view, err := groupView(ctx, p.store, group, excludeMembers)
+	view, err := groupView(ctx, p.store, caller, group, excludeMembers)
 	return view, asDomainError(err)
 }
 
@@ -122,7 +122,7 @@ func (p *Provisioning) ListGroups(
 
 	views := make([]GroupView, 0, len(groups))
 	for _, g := range groups {
-		view, err := groupView(ctx, p.store, g, excludeMembers)
+		view, err := groupView(ctx, p.store, caller, g, excludeMembers)
 		if err != nil {
 			return nil, 0, asDomainError(err)
 		}
@@ -165,21 +165,26 @@ func (p *Provisioning) ReplaceGroup(
 			return err
 		}
 
+		// The client replaces the members it can see; members hidden from
+		// it, such as those it deleted, keep their membership for a
+		// reactivation to restore.
 		current, err := dir.GroupMembers(ctx, orgID, id)
 		if err != nil {
 			return err
 		}
 		currentIDs := make([]string, 0, len(current))
-		for _, m := range current {
+		for _, m := range visibleMembers(caller, current) {
 			currentIDs = append(currentIDs, m.MemberID)
 		}
 		if !sameIDs(currentIDs, memberIDs) {
 			changed = append(changed, "members")
-			if err := dir.RemoveAllGroupMembers(ctx, orgID, id); err != nil {
-				return err
+			if remove := missingFrom(memberIDs, currentIDs); len(remove) > 0 {
+				if err := dir.RemoveGroupMembers(ctx, orgID, id, remove); err != nil {
+					return err
+				}
 			}
-			if len(memberIDs) > 0 {
-				if err := dir.AddGroupMembers(ctx, orgID, id, memberIDs); err != nil {
+			if add := missingFrom(currentIDs, memberIDs); len(add) > 0 {
+				if err := dir.AddGroupMembers(ctx, orgID, id, add); err != nil {
 					return err
 				}
 			}
@@ -189,7 +194,7 @@ func (p *Provisioning) ReplaceGroup(
 		if err := tx.Audit().AppendEvent(ctx, event); err != nil {
 			return err
 		}
-		view, err = groupView(ctx, tx, group, false)
+		view, err = groupView(ctx, tx, caller, group, false)
 		return err
 	})
 	if err != nil {
@@ -261,7 +266,7 @@ func (p *Provisioning) ModifyGroup(
 		if err := tx.Audit().AppendEvent(ctx, event); err != nil {
 			return err
 		}
-		view, err = groupView(ctx, tx, group, excludeMembers)
+		view, err = groupView(ctx, tx, caller, group, excludeMembers)
 		return err
 	})
 	if err != nil {
@@ -321,10 +326,12 @@ func applyGroupNames(g *domain.Group, displayName, externalID *string) []string 
 }
 
 // groupView reads a group's members unless the caller asked to leave them
-// out.
+// out. It shows only the members the caller can see as Users, so no member
+// reference leads to a 404.
 func groupView(
 	ctx context.Context,
 	repos ports.Repositories,
+	caller ScimCaller,
 	group domain.Group,
 	excludeMembers bool,
 ) (GroupView, error) {
@@ -335,7 +342,35 @@ func groupView(
 	if err != nil {
 		return GroupView{}, err
 	}
-	return GroupView{Group: group, Members: members}, nil
+	return GroupView{Group: group, Members: visibleMembers(caller, members)}, nil
+}
+
+// visibleMembers keeps the members linked to the caller's client: those it
+// can read under /Users. A member it deleted stays in the group, unlinked and
+// hidden, so that a reactivation restores the membership.
+func visibleMembers(caller ScimCaller, members []domain.GroupMember) []domain.GroupMember {
+	visible := make([]domain.GroupMember, 0, len(members))
+	for _, m := range members {
+		if m.ClientID == caller.Client.ID {
+			visible = append(visible, m)
+		}
+	}
+	return visible
+}
+
+// missingFrom returns the ids of list that are not in other.
+func missingFrom(other, list []string) []string {
+	in := make(map[string]bool, len(other))
+	for _, id := range other {
+		in[id] = true
+	}
+	var out []string
+	for _, id := range list {
+		if !in[id] {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // notFoundAsGroup replaces a repository's not-found detail with the SCIM

@@ -27,6 +27,9 @@ type Group struct {
 type GroupMember struct {
 	MemberID string
 	Display  string
+	// ClientID is the SCIM client the member is linked to; empty when it
+	// is linked to none, as after a SCIM DELETE.
+	ClientID string
 }
 
 // GroupNameKey returns the form of a displayName used for uniqueness.

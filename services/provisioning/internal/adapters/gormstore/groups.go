@@ -243,6 +243,7 @@ type groupMemberRow struct {
 	MemberID    string `gorm:"column:member_id"`
 	UserName    string `gorm:"column:user_name"`
 	DisplayName string `gorm:"column:display_name"`
+	ClientID    string `gorm:"column:client_id"`
 }
 
 // GroupMembers returns the members of a group in id order, each with its
@@ -257,7 +258,7 @@ func (d directory) GroupMembers(
 
 	var rows []groupMemberRow
 	err := d.read.WithContext(ctx).Raw(
-		`SELECT gm.member_id, m.user_name, m.display_name
+		`SELECT gm.member_id, m.user_name, m.display_name, COALESCE(m.client_id, '') AS client_id
 		FROM group_members gm JOIN members m ON m.id = gm.member_id
 		WHERE gm.organization_id = ? AND gm.group_id = ? AND m.organization_id = ?
 		ORDER BY gm.member_id`,
@@ -272,7 +273,7 @@ func (d directory) GroupMembers(
 		if display == "" {
 			display = row.UserName
 		}
-		list[i] = domain.GroupMember{MemberID: row.MemberID, Display: display}
+		list[i] = domain.GroupMember{MemberID: row.MemberID, Display: display, ClientID: row.ClientID}
 	}
 	return list, nil
 }
