@@ -46,6 +46,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"Events", testEvents},
 		{"EventIsolation", testEventIsolation},
 		{"Statistics", testStatistics},
+		{"RequestSources", testRequestSources},
 		{"Retention", testRetention},
 		{"TransactionRollsBack", testTransactionRollsBack},
 		{"ConcurrentUpdates", testConcurrentUpdates},
