@@ -1349,6 +1349,125 @@ func (*DeleteGroupResponse) Descriptor() ([]byte, []int) {
 	return file_craevidence_provisioning_v1_scim_service_proto_rawDescGZIP(), []int{23}
 }
 
+// ReportRejectionRequest describes a request the gateway refused.
+type ReportRejectionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The operation the request attempted, such as "user.update".
+	Operation string `protobuf:"bytes,1,opt,name=operation,proto3" json:"operation,omitempty"`
+	// The user or group the request named, when it named one.
+	ResourceId string `protobuf:"bytes,2,opt,name=resource_id,json=resourceId,proto3" json:"resource_id,omitempty"`
+	// The HTTP status the gateway answered.
+	HttpStatus int32 `protobuf:"varint,3,opt,name=http_status,json=httpStatus,proto3" json:"http_status,omitempty"`
+	// The SCIM error type, such as "invalidPath", when there is one.
+	ScimType string `protobuf:"bytes,4,opt,name=scim_type,json=scimType,proto3" json:"scim_type,omitempty"`
+	// What was wrong, without any value the request carried.
+	Detail        string `protobuf:"bytes,5,opt,name=detail,proto3" json:"detail,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReportRejectionRequest) Reset() {
+	*x = ReportRejectionRequest{}
+	mi := &file_craevidence_provisioning_v1_scim_service_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReportRejectionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReportRejectionRequest) ProtoMessage() {}
+
+func (x *ReportRejectionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_craevidence_provisioning_v1_scim_service_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReportRejectionRequest.ProtoReflect.Descriptor instead.
+func (*ReportRejectionRequest) Descriptor() ([]byte, []int) {
+	return file_craevidence_provisioning_v1_scim_service_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *ReportRejectionRequest) GetOperation() string {
+	if x != nil {
+		return x.Operation
+	}
+	return ""
+}
+
+func (x *ReportRejectionRequest) GetResourceId() string {
+	if x != nil {
+		return x.ResourceId
+	}
+	return ""
+}
+
+func (x *ReportRejectionRequest) GetHttpStatus() int32 {
+	if x != nil {
+		return x.HttpStatus
+	}
+	return 0
+}
+
+func (x *ReportRejectionRequest) GetScimType() string {
+	if x != nil {
+		return x.ScimType
+	}
+	return ""
+}
+
+func (x *ReportRejectionRequest) GetDetail() string {
+	if x != nil {
+		return x.Detail
+	}
+	return ""
+}
+
+// ReportRejectionResponse is empty.
+type ReportRejectionResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReportRejectionResponse) Reset() {
+	*x = ReportRejectionResponse{}
+	mi := &file_craevidence_provisioning_v1_scim_service_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReportRejectionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReportRejectionResponse) ProtoMessage() {}
+
+func (x *ReportRejectionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_craevidence_provisioning_v1_scim_service_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReportRejectionResponse.ProtoReflect.Descriptor instead.
+func (*ReportRejectionResponse) Descriptor() ([]byte, []int) {
+	return file_craevidence_provisioning_v1_scim_service_proto_rawDescGZIP(), []int{25}
+}
+
 var File_craevidence_provisioning_v1_scim_service_proto protoreflect.FileDescriptor
 
 const file_craevidence_provisioning_v1_scim_service_proto_rawDesc = "" +
@@ -1432,13 +1551,21 @@ const file_craevidence_provisioning_v1_scim_service_proto_rawDesc = "" +
 	"\x12DeleteGroupRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12)\n" +
 	"\x10expected_version\x18\x02 \x01(\x03R\x0fexpectedVersion\"\x15\n" +
-	"\x13DeleteGroupResponse*Y\n" +
+	"\x13DeleteGroupResponse\"\xad\x01\n" +
+	"\x16ReportRejectionRequest\x12\x1c\n" +
+	"\toperation\x18\x01 \x01(\tR\toperation\x12\x1f\n" +
+	"\vresource_id\x18\x02 \x01(\tR\n" +
+	"resourceId\x12\x1f\n" +
+	"\vhttp_status\x18\x03 \x01(\x05R\n" +
+	"httpStatus\x12\x1b\n" +
+	"\tscim_type\x18\x04 \x01(\tR\bscimType\x12\x16\n" +
+	"\x06detail\x18\x05 \x01(\tR\x06detail\"\x19\n" +
+	"\x17ReportRejectionResponse*Y\n" +
 	"\n" +
 	"UpdateKind\x12\x1b\n" +
 	"\x17UPDATE_KIND_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13UPDATE_KIND_REPLACE\x10\x01\x12\x15\n" +
-	"\x11UPDATE_KIND_PATCH\x10\x022\xc4\n" +
-	"\n" +
+	"\x11UPDATE_KIND_PATCH\x10\x022\xc2\v\n" +
 	"\vScimService\x12s\n" +
 	"\fAuthenticate\x120.craevidence.provisioning.v1.AuthenticateRequest\x1a1.craevidence.provisioning.v1.AuthenticateResponse\x12m\n" +
 	"\n" +
@@ -1455,7 +1582,8 @@ const file_craevidence_provisioning_v1_scim_service_proto_rawDesc = "" +
 	"ListGroups\x12..craevidence.provisioning.v1.ListGroupsRequest\x1a/.craevidence.provisioning.v1.ListGroupsResponse\x12s\n" +
 	"\fReplaceGroup\x120.craevidence.provisioning.v1.ReplaceGroupRequest\x1a1.craevidence.provisioning.v1.ReplaceGroupResponse\x12p\n" +
 	"\vModifyGroup\x12/.craevidence.provisioning.v1.ModifyGroupRequest\x1a0.craevidence.provisioning.v1.ModifyGroupResponse\x12p\n" +
-	"\vDeleteGroup\x12/.craevidence.provisioning.v1.DeleteGroupRequest\x1a0.craevidence.provisioning.v1.DeleteGroupResponseB\x9e\x02\n" +
+	"\vDeleteGroup\x12/.craevidence.provisioning.v1.DeleteGroupRequest\x1a0.craevidence.provisioning.v1.DeleteGroupResponse\x12|\n" +
+	"\x0fReportRejection\x123.craevidence.provisioning.v1.ReportRejectionRequest\x1a4.craevidence.provisioning.v1.ReportRejectionResponseB\x9e\x02\n" +
 	"\x1fcom.craevidence.provisioning.v1B\x10ScimServiceProtoP\x01Z[github.com/craevidence/scim-provisioning/api/gen/craevidence/provisioning/v1;provisioningv1\xa2\x02\x03CPX\xaa\x02\x1bCraevidence.Provisioning.V1\xca\x02\x1bCraevidence\\Provisioning\\V1\xe2\x02'Craevidence\\Provisioning\\V1\\GPBMetadata\xea\x02\x1dCraevidence::Provisioning::V1b\x06proto3"
 
 var (
@@ -1471,57 +1599,59 @@ func file_craevidence_provisioning_v1_scim_service_proto_rawDescGZIP() []byte {
 }
 
 var file_craevidence_provisioning_v1_scim_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_craevidence_provisioning_v1_scim_service_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
+var file_craevidence_provisioning_v1_scim_service_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
 var file_craevidence_provisioning_v1_scim_service_proto_goTypes = []any{
-	(UpdateKind)(0),              // 0: craevidence.provisioning.v1.UpdateKind
-	(*AuthenticateRequest)(nil),  // 1: craevidence.provisioning.v1.AuthenticateRequest
-	(*AuthenticateResponse)(nil), // 2: craevidence.provisioning.v1.AuthenticateResponse
-	(*CreateUserRequest)(nil),    // 3: craevidence.provisioning.v1.CreateUserRequest
-	(*CreateUserResponse)(nil),   // 4: craevidence.provisioning.v1.CreateUserResponse
-	(*GetUserRequest)(nil),       // 5: craevidence.provisioning.v1.GetUserRequest
-	(*GetUserResponse)(nil),      // 6: craevidence.provisioning.v1.GetUserResponse
-	(*ListUsersRequest)(nil),     // 7: craevidence.provisioning.v1.ListUsersRequest
-	(*ListUsersResponse)(nil),    // 8: craevidence.provisioning.v1.ListUsersResponse
-	(*UpdateUserRequest)(nil),    // 9: craevidence.provisioning.v1.UpdateUserRequest
-	(*UpdateUserResponse)(nil),   // 10: craevidence.provisioning.v1.UpdateUserResponse
-	(*DeleteUserRequest)(nil),    // 11: craevidence.provisioning.v1.DeleteUserRequest
-	(*DeleteUserResponse)(nil),   // 12: craevidence.provisioning.v1.DeleteUserResponse
-	(*CreateGroupRequest)(nil),   // 13: craevidence.provisioning.v1.CreateGroupRequest
-	(*CreateGroupResponse)(nil),  // 14: craevidence.provisioning.v1.CreateGroupResponse
-	(*GetGroupRequest)(nil),      // 15: craevidence.provisioning.v1.GetGroupRequest
-	(*GetGroupResponse)(nil),     // 16: craevidence.provisioning.v1.GetGroupResponse
-	(*ListGroupsRequest)(nil),    // 17: craevidence.provisioning.v1.ListGroupsRequest
-	(*ListGroupsResponse)(nil),   // 18: craevidence.provisioning.v1.ListGroupsResponse
-	(*ReplaceGroupRequest)(nil),  // 19: craevidence.provisioning.v1.ReplaceGroupRequest
-	(*ReplaceGroupResponse)(nil), // 20: craevidence.provisioning.v1.ReplaceGroupResponse
-	(*ModifyGroupRequest)(nil),   // 21: craevidence.provisioning.v1.ModifyGroupRequest
-	(*ModifyGroupResponse)(nil),  // 22: craevidence.provisioning.v1.ModifyGroupResponse
-	(*DeleteGroupRequest)(nil),   // 23: craevidence.provisioning.v1.DeleteGroupRequest
-	(*DeleteGroupResponse)(nil),  // 24: craevidence.provisioning.v1.DeleteGroupResponse
-	(*User)(nil),                 // 25: craevidence.provisioning.v1.User
-	(*Filter)(nil),               // 26: craevidence.provisioning.v1.Filter
-	(SortOrder)(0),               // 27: craevidence.provisioning.v1.SortOrder
-	(*Group)(nil),                // 28: craevidence.provisioning.v1.Group
+	(UpdateKind)(0),                 // 0: craevidence.provisioning.v1.UpdateKind
+	(*AuthenticateRequest)(nil),     // 1: craevidence.provisioning.v1.AuthenticateRequest
+	(*AuthenticateResponse)(nil),    // 2: craevidence.provisioning.v1.AuthenticateResponse
+	(*CreateUserRequest)(nil),       // 3: craevidence.provisioning.v1.CreateUserRequest
+	(*CreateUserResponse)(nil),      // 4: craevidence.provisioning.v1.CreateUserResponse
+	(*GetUserRequest)(nil),          // 5: craevidence.provisioning.v1.GetUserRequest
+	(*GetUserResponse)(nil),         // 6: craevidence.provisioning.v1.GetUserResponse
+	(*ListUsersRequest)(nil),        // 7: craevidence.provisioning.v1.ListUsersRequest
+	(*ListUsersResponse)(nil),       // 8: craevidence.provisioning.v1.ListUsersResponse
+	(*UpdateUserRequest)(nil),       // 9: craevidence.provisioning.v1.UpdateUserRequest
+	(*UpdateUserResponse)(nil),      // 10: craevidence.provisioning.v1.UpdateUserResponse
+	(*DeleteUserRequest)(nil),       // 11: craevidence.provisioning.v1.DeleteUserRequest
+	(*DeleteUserResponse)(nil),      // 12: craevidence.provisioning.v1.DeleteUserResponse
+	(*CreateGroupRequest)(nil),      // 13: craevidence.provisioning.v1.CreateGroupRequest
+	(*CreateGroupResponse)(nil),     // 14: craevidence.provisioning.v1.CreateGroupResponse
+	(*GetGroupRequest)(nil),         // 15: craevidence.provisioning.v1.GetGroupRequest
+	(*GetGroupResponse)(nil),        // 16: craevidence.provisioning.v1.GetGroupResponse
+	(*ListGroupsRequest)(nil),       // 17: craevidence.provisioning.v1.ListGroupsRequest
+	(*ListGroupsResponse)(nil),      // 18: craevidence.provisioning.v1.ListGroupsResponse
+	(*ReplaceGroupRequest)(nil),     // 19: craevidence.provisioning.v1.ReplaceGroupRequest
+	(*ReplaceGroupResponse)(nil),    // 20: craevidence.provisioning.v1.ReplaceGroupResponse
+	(*ModifyGroupRequest)(nil),      // 21: craevidence.provisioning.v1.ModifyGroupRequest
+	(*ModifyGroupResponse)(nil),     // 22: craevidence.provisioning.v1.ModifyGroupResponse
+	(*DeleteGroupRequest)(nil),      // 23: craevidence.provisioning.v1.DeleteGroupRequest
+	(*DeleteGroupResponse)(nil),     // 24: craevidence.provisioning.v1.DeleteGroupResponse
+	(*ReportRejectionRequest)(nil),  // 25: craevidence.provisioning.v1.ReportRejectionRequest
+	(*ReportRejectionResponse)(nil), // 26: craevidence.provisioning.v1.ReportRejectionResponse
+	(*User)(nil),                    // 27: craevidence.provisioning.v1.User
+	(*Filter)(nil),                  // 28: craevidence.provisioning.v1.Filter
+	(SortOrder)(0),                  // 29: craevidence.provisioning.v1.SortOrder
+	(*Group)(nil),                   // 30: craevidence.provisioning.v1.Group
 }
 var file_craevidence_provisioning_v1_scim_service_proto_depIdxs = []int32{
-	25, // 0: craevidence.provisioning.v1.CreateUserRequest.user:type_name -> craevidence.provisioning.v1.User
-	25, // 1: craevidence.provisioning.v1.CreateUserResponse.user:type_name -> craevidence.provisioning.v1.User
-	25, // 2: craevidence.provisioning.v1.GetUserResponse.user:type_name -> craevidence.provisioning.v1.User
-	26, // 3: craevidence.provisioning.v1.ListUsersRequest.filter:type_name -> craevidence.provisioning.v1.Filter
-	27, // 4: craevidence.provisioning.v1.ListUsersRequest.sort_order:type_name -> craevidence.provisioning.v1.SortOrder
-	25, // 5: craevidence.provisioning.v1.ListUsersResponse.users:type_name -> craevidence.provisioning.v1.User
-	25, // 6: craevidence.provisioning.v1.UpdateUserRequest.user:type_name -> craevidence.provisioning.v1.User
+	27, // 0: craevidence.provisioning.v1.CreateUserRequest.user:type_name -> craevidence.provisioning.v1.User
+	27, // 1: craevidence.provisioning.v1.CreateUserResponse.user:type_name -> craevidence.provisioning.v1.User
+	27, // 2: craevidence.provisioning.v1.GetUserResponse.user:type_name -> craevidence.provisioning.v1.User
+	28, // 3: craevidence.provisioning.v1.ListUsersRequest.filter:type_name -> craevidence.provisioning.v1.Filter
+	29, // 4: craevidence.provisioning.v1.ListUsersRequest.sort_order:type_name -> craevidence.provisioning.v1.SortOrder
+	27, // 5: craevidence.provisioning.v1.ListUsersResponse.users:type_name -> craevidence.provisioning.v1.User
+	27, // 6: craevidence.provisioning.v1.UpdateUserRequest.user:type_name -> craevidence.provisioning.v1.User
 	0,  // 7: craevidence.provisioning.v1.UpdateUserRequest.kind:type_name -> craevidence.provisioning.v1.UpdateKind
-	25, // 8: craevidence.provisioning.v1.UpdateUserResponse.user:type_name -> craevidence.provisioning.v1.User
-	28, // 9: craevidence.provisioning.v1.CreateGroupRequest.group:type_name -> craevidence.provisioning.v1.Group
-	28, // 10: craevidence.provisioning.v1.CreateGroupResponse.group:type_name -> craevidence.provisioning.v1.Group
-	28, // 11: craevidence.provisioning.v1.GetGroupResponse.group:type_name -> craevidence.provisioning.v1.Group
-	26, // 12: craevidence.provisioning.v1.ListGroupsRequest.filter:type_name -> craevidence.provisioning.v1.Filter
-	27, // 13: craevidence.provisioning.v1.ListGroupsRequest.sort_order:type_name -> craevidence.provisioning.v1.SortOrder
-	28, // 14: craevidence.provisioning.v1.ListGroupsResponse.groups:type_name -> craevidence.provisioning.v1.Group
-	28, // 15: craevidence.provisioning.v1.ReplaceGroupRequest.group:type_name -> craevidence.provisioning.v1.Group
-	28, // 16: craevidence.provisioning.v1.ReplaceGroupResponse.group:type_name -> craevidence.provisioning.v1.Group
-	28, // 17: craevidence.provisioning.v1.ModifyGroupResponse.group:type_name -> craevidence.provisioning.v1.Group
+	27, // 8: craevidence.provisioning.v1.UpdateUserResponse.user:type_name -> craevidence.provisioning.v1.User
+	30, // 9: craevidence.provisioning.v1.CreateGroupRequest.group:type_name -> craevidence.provisioning.v1.Group
+	30, // 10: craevidence.provisioning.v1.CreateGroupResponse.group:type_name -> craevidence.provisioning.v1.Group
+	30, // 11: craevidence.provisioning.v1.GetGroupResponse.group:type_name -> craevidence.provisioning.v1.Group
+	28, // 12: craevidence.provisioning.v1.ListGroupsRequest.filter:type_name -> craevidence.provisioning.v1.Filter
+	29, // 13: craevidence.provisioning.v1.ListGroupsRequest.sort_order:type_name -> craevidence.provisioning.v1.SortOrder
+	30, // 14: craevidence.provisioning.v1.ListGroupsResponse.groups:type_name -> craevidence.provisioning.v1.Group
+	30, // 15: craevidence.provisioning.v1.ReplaceGroupRequest.group:type_name -> craevidence.provisioning.v1.Group
+	30, // 16: craevidence.provisioning.v1.ReplaceGroupResponse.group:type_name -> craevidence.provisioning.v1.Group
+	30, // 17: craevidence.provisioning.v1.ModifyGroupResponse.group:type_name -> craevidence.provisioning.v1.Group
 	1,  // 18: craevidence.provisioning.v1.ScimService.Authenticate:input_type -> craevidence.provisioning.v1.AuthenticateRequest
 	3,  // 19: craevidence.provisioning.v1.ScimService.CreateUser:input_type -> craevidence.provisioning.v1.CreateUserRequest
 	5,  // 20: craevidence.provisioning.v1.ScimService.GetUser:input_type -> craevidence.provisioning.v1.GetUserRequest
@@ -1534,20 +1664,22 @@ var file_craevidence_provisioning_v1_scim_service_proto_depIdxs = []int32{
 	19, // 27: craevidence.provisioning.v1.ScimService.ReplaceGroup:input_type -> craevidence.provisioning.v1.ReplaceGroupRequest
 	21, // 28: craevidence.provisioning.v1.ScimService.ModifyGroup:input_type -> craevidence.provisioning.v1.ModifyGroupRequest
 	23, // 29: craevidence.provisioning.v1.ScimService.DeleteGroup:input_type -> craevidence.provisioning.v1.DeleteGroupRequest
-	2,  // 30: craevidence.provisioning.v1.ScimService.Authenticate:output_type -> craevidence.provisioning.v1.AuthenticateResponse
-	4,  // 31: craevidence.provisioning.v1.ScimService.CreateUser:output_type -> craevidence.provisioning.v1.CreateUserResponse
-	6,  // 32: craevidence.provisioning.v1.ScimService.GetUser:output_type -> craevidence.provisioning.v1.GetUserResponse
-	8,  // 33: craevidence.provisioning.v1.ScimService.ListUsers:output_type -> craevidence.provisioning.v1.ListUsersResponse
-	10, // 34: craevidence.provisioning.v1.ScimService.UpdateUser:output_type -> craevidence.provisioning.v1.UpdateUserResponse
-	12, // 35: craevidence.provisioning.v1.ScimService.DeleteUser:output_type -> craevidence.provisioning.v1.DeleteUserResponse
-	14, // 36: craevidence.provisioning.v1.ScimService.CreateGroup:output_type -> craevidence.provisioning.v1.CreateGroupResponse
-	16, // 37: craevidence.provisioning.v1.ScimService.GetGroup:output_type -> craevidence.provisioning.v1.GetGroupResponse
-	18, // 38: craevidence.provisioning.v1.ScimService.ListGroups:output_type -> craevidence.provisioning.v1.ListGroupsResponse
-	20, // 39: craevidence.provisioning.v1.ScimService.ReplaceGroup:output_type -> craevidence.provisioning.v1.ReplaceGroupResponse
-	22, // 40: craevidence.provisioning.v1.ScimService.ModifyGroup:output_type -> craevidence.provisioning.v1.ModifyGroupResponse
-	24, // 41: craevidence.provisioning.v1.ScimService.DeleteGroup:output_type -> craevidence.provisioning.v1.DeleteGroupResponse
-	30, // [30:42] is the sub-list for method output_type
-	18, // [18:30] is the sub-list for method input_type
+	25, // 30: craevidence.provisioning.v1.ScimService.ReportRejection:input_type -> craevidence.provisioning.v1.ReportRejectionRequest
+	2,  // 31: craevidence.provisioning.v1.ScimService.Authenticate:output_type -> craevidence.provisioning.v1.AuthenticateResponse
+	4,  // 32: craevidence.provisioning.v1.ScimService.CreateUser:output_type -> craevidence.provisioning.v1.CreateUserResponse
+	6,  // 33: craevidence.provisioning.v1.ScimService.GetUser:output_type -> craevidence.provisioning.v1.GetUserResponse
+	8,  // 34: craevidence.provisioning.v1.ScimService.ListUsers:output_type -> craevidence.provisioning.v1.ListUsersResponse
+	10, // 35: craevidence.provisioning.v1.ScimService.UpdateUser:output_type -> craevidence.provisioning.v1.UpdateUserResponse
+	12, // 36: craevidence.provisioning.v1.ScimService.DeleteUser:output_type -> craevidence.provisioning.v1.DeleteUserResponse
+	14, // 37: craevidence.provisioning.v1.ScimService.CreateGroup:output_type -> craevidence.provisioning.v1.CreateGroupResponse
+	16, // 38: craevidence.provisioning.v1.ScimService.GetGroup:output_type -> craevidence.provisioning.v1.GetGroupResponse
+	18, // 39: craevidence.provisioning.v1.ScimService.ListGroups:output_type -> craevidence.provisioning.v1.ListGroupsResponse
+	20, // 40: craevidence.provisioning.v1.ScimService.ReplaceGroup:output_type -> craevidence.provisioning.v1.ReplaceGroupResponse
+	22, // 41: craevidence.provisioning.v1.ScimService.ModifyGroup:output_type -> craevidence.provisioning.v1.ModifyGroupResponse
+	24, // 42: craevidence.provisioning.v1.ScimService.DeleteGroup:output_type -> craevidence.provisioning.v1.DeleteGroupResponse
+	26, // 43: craevidence.provisioning.v1.ScimService.ReportRejection:output_type -> craevidence.provisioning.v1.ReportRejectionResponse
+	31, // [31:44] is the sub-list for method output_type
+	18, // [18:31] is the sub-list for method input_type
 	18, // [18:18] is the sub-list for extension type_name
 	18, // [18:18] is the sub-list for extension extendee
 	0,  // [0:18] is the sub-list for field type_name
@@ -1567,7 +1699,7 @@ func file_craevidence_provisioning_v1_scim_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_craevidence_provisioning_v1_scim_service_proto_rawDesc), len(file_craevidence_provisioning_v1_scim_service_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   24,
+			NumMessages:   26,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

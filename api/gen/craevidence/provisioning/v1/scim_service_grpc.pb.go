@@ -19,18 +19,19 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	ScimService_Authenticate_FullMethodName = "/craevidence.provisioning.v1.ScimService/Authenticate"
-	ScimService_CreateUser_FullMethodName   = "/craevidence.provisioning.v1.ScimService/CreateUser"
-	ScimService_GetUser_FullMethodName      = "/craevidence.provisioning.v1.ScimService/GetUser"
-	ScimService_ListUsers_FullMethodName    = "/craevidence.provisioning.v1.ScimService/ListUsers"
-	ScimService_UpdateUser_FullMethodName   = "/craevidence.provisioning.v1.ScimService/UpdateUser"
-	ScimService_DeleteUser_FullMethodName   = "/craevidence.provisioning.v1.ScimService/DeleteUser"
-	ScimService_CreateGroup_FullMethodName  = "/craevidence.provisioning.v1.ScimService/CreateGroup"
-	ScimService_GetGroup_FullMethodName     = "/craevidence.provisioning.v1.ScimService/GetGroup"
-	ScimService_ListGroups_FullMethodName   = "/craevidence.provisioning.v1.ScimService/ListGroups"
-	ScimService_ReplaceGroup_FullMethodName = "/craevidence.provisioning.v1.ScimService/ReplaceGroup"
-	ScimService_ModifyGroup_FullMethodName  = "/craevidence.provisioning.v1.ScimService/ModifyGroup"
-	ScimService_DeleteGroup_FullMethodName  = "/craevidence.provisioning.v1.ScimService/DeleteGroup"
+	ScimService_Authenticate_FullMethodName    = "/craevidence.provisioning.v1.ScimService/Authenticate"
+	ScimService_CreateUser_FullMethodName      = "/craevidence.provisioning.v1.ScimService/CreateUser"
+	ScimService_GetUser_FullMethodName         = "/craevidence.provisioning.v1.ScimService/GetUser"
+	ScimService_ListUsers_FullMethodName       = "/craevidence.provisioning.v1.ScimService/ListUsers"
+	ScimService_UpdateUser_FullMethodName      = "/craevidence.provisioning.v1.ScimService/UpdateUser"
+	ScimService_DeleteUser_FullMethodName      = "/craevidence.provisioning.v1.ScimService/DeleteUser"
+	ScimService_CreateGroup_FullMethodName     = "/craevidence.provisioning.v1.ScimService/CreateGroup"
+	ScimService_GetGroup_FullMethodName        = "/craevidence.provisioning.v1.ScimService/GetGroup"
+	ScimService_ListGroups_FullMethodName      = "/craevidence.provisioning.v1.ScimService/ListGroups"
+	ScimService_ReplaceGroup_FullMethodName    = "/craevidence.provisioning.v1.ScimService/ReplaceGroup"
+	ScimService_ModifyGroup_FullMethodName     = "/craevidence.provisioning.v1.ScimService/ModifyGroup"
+	ScimService_DeleteGroup_FullMethodName     = "/craevidence.provisioning.v1.ScimService/DeleteGroup"
+	ScimService_ReportRejection_FullMethodName = "/craevidence.provisioning.v1.ScimService/ReportRejection"
 )
 
 // ScimServiceClient is the client API for ScimService service.
@@ -70,6 +71,10 @@ type ScimServiceClient interface {
 	ModifyGroup(ctx context.Context, in *ModifyGroupRequest, opts ...grpc.CallOption) (*ModifyGroupResponse, error)
 	// DeleteGroup deletes a group; its members stay.
 	DeleteGroup(ctx context.Context, in *DeleteGroupRequest, opts ...grpc.CallOption) (*DeleteGroupResponse, error)
+	// ReportRejection records in the provisioning log a request that the
+	// gateway refused before it reached the core, such as malformed JSON or an
+	// invalid PATCH path, so every failed SCIM operation of a client is logged.
+	ReportRejection(ctx context.Context, in *ReportRejectionRequest, opts ...grpc.CallOption) (*ReportRejectionResponse, error)
 }
 
 type scimServiceClient struct {
@@ -200,6 +205,16 @@ func (c *scimServiceClient) DeleteGroup(ctx context.Context, in *DeleteGroupRequ
 	return out, nil
 }
 
+func (c *scimServiceClient) ReportRejection(ctx context.Context, in *ReportRejectionRequest, opts ...grpc.CallOption) (*ReportRejectionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReportRejectionResponse)
+	err := c.cc.Invoke(ctx, ScimService_ReportRejection_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ScimServiceServer is the server API for ScimService service.
 // All implementations must embed UnimplementedScimServiceServer
 // for forward compatibility.
@@ -237,6 +252,10 @@ type ScimServiceServer interface {
 	ModifyGroup(context.Context, *ModifyGroupRequest) (*ModifyGroupResponse, error)
 	// DeleteGroup deletes a group; its members stay.
 	DeleteGroup(context.Context, *DeleteGroupRequest) (*DeleteGroupResponse, error)
+	// ReportRejection records in the provisioning log a request that the
+	// gateway refused before it reached the core, such as malformed JSON or an
+	// invalid PATCH path, so every failed SCIM operation of a client is logged.
+	ReportRejection(context.Context, *ReportRejectionRequest) (*ReportRejectionResponse, error)
 	mustEmbedUnimplementedScimServiceServer()
 }
 
@@ -282,6 +301,9 @@ func (UnimplementedScimServiceServer) ModifyGroup(context.Context, *ModifyGroupR
 }
 func (UnimplementedScimServiceServer) DeleteGroup(context.Context, *DeleteGroupRequest) (*DeleteGroupResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method DeleteGroup not implemented")
+}
+func (UnimplementedScimServiceServer) ReportRejection(context.Context, *ReportRejectionRequest) (*ReportRejectionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ReportRejection not implemented")
 }
 func (UnimplementedScimServiceServer) mustEmbedUnimplementedScimServiceServer() {}
 func (UnimplementedScimServiceServer) testEmbeddedByValue()                     {}
@@ -520,6 +542,24 @@ func _ScimService_DeleteGroup_Handler(srv interface{}, ctx context.Context, dec 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ScimService_ReportRejection_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReportRejectionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ScimServiceServer).ReportRejection(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ScimService_ReportRejection_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ScimServiceServer).ReportRejection(ctx, req.(*ReportRejectionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ScimService_ServiceDesc is the grpc.ServiceDesc for ScimService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -574,6 +614,10 @@ var ScimService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DeleteGroup",
 			Handler:    _ScimService_DeleteGroup_Handler,
+		},
+		{
+			MethodName: "ReportRejection",
+			Handler:    _ScimService_ReportRejection_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
