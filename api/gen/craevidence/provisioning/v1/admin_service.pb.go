@@ -1581,7 +1581,10 @@ type VerifyProvisioningLogResponse struct {
 	// The first event whose hash does not match; empty when intact.
 	FirstBrokenEventId string `protobuf:"bytes,3,opt,name=first_broken_event_id,json=firstBrokenEventId,proto3" json:"first_broken_event_id,omitempty"`
 	// What is wrong at that event, for a person to read.
-	Problem       string `protobuf:"bytes,4,opt,name=problem,proto3" json:"problem,omitempty"`
+	Problem string `protobuf:"bytes,4,opt,name=problem,proto3" json:"problem,omitempty"`
+	// Events written but not yet sealed into the chain; they are checked once
+	// sealed, which happens within seconds.
+	EventsPending int64 `protobuf:"varint,5,opt,name=events_pending,json=eventsPending,proto3" json:"events_pending,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1642,6 +1645,13 @@ func (x *VerifyProvisioningLogResponse) GetProblem() string {
 		return x.Problem
 	}
 	return ""
+}
+
+func (x *VerifyProvisioningLogResponse) GetEventsPending() int64 {
+	if x != nil {
+		return x.EventsPending
+	}
+	return 0
 }
 
 // Member is a member of an organisation as CRA Evidence sees it.
@@ -2284,12 +2294,13 @@ const file_craevidence_provisioning_v1_admin_service_proto_rawDesc = "" +
 	"\x1eListProvisioningEventsResponse\x12F\n" +
 	"\x06events\x18\x01 \x03(\v2..craevidence.provisioning.v1.ProvisioningEventR\x06events\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x1e\n" +
-	"\x1cVerifyProvisioningLogRequest\"\xab\x01\n" +
+	"\x1cVerifyProvisioningLogRequest\"\xd2\x01\n" +
 	"\x1dVerifyProvisioningLogResponse\x12\x16\n" +
 	"\x06intact\x18\x01 \x01(\bR\x06intact\x12%\n" +
 	"\x0eevents_checked\x18\x02 \x01(\x03R\reventsChecked\x121\n" +
 	"\x15first_broken_event_id\x18\x03 \x01(\tR\x12firstBrokenEventId\x12\x18\n" +
-	"\aproblem\x18\x04 \x01(\tR\aproblem\"\x8b\x04\n" +
+	"\aproblem\x18\x04 \x01(\tR\aproblem\x12%\n" +
+	"\x0eevents_pending\x18\x05 \x01(\x03R\reventsPending\"\x8b\x04\n" +
 	"\x06Member\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12'\n" +
 	"\x0forganization_id\x18\x02 \x01(\tR\x0eorganizationId\x12\x1b\n" +
