@@ -136,7 +136,7 @@ func BenchmarkUserNameLookup(b *testing.B) {
 func BenchmarkGroupAdd(b *testing.B) {
 	const extra = 2000
 	for dbName, newStore := range benchDatabases() {
-		for _, n := range []int{1_000, 50_000} {
+		for _, n := range []int{1_000, 10_000, 100_000} {
 			s := newStore(b)
 			orgID, clientID := seed(b, s, n)
 			addMembers(b, s, orgID, clientID, "extra", extra)
@@ -197,5 +197,46 @@ func BenchmarkAppendEvent(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkGroupRemove measures removing one member from a group of n
+// members; the member is put back outside the timer.
+func BenchmarkGroupRemove(b *testing.B) {
+	for dbName, newStore := range benchDatabases() {
+		for _, n := range []int{1_000, 10_000, 100_000} {
+			s := newStore(b)
+			orgID, _ := seed(b, s, n)
+			group := domain.Group{ID: "group-bench", OrganizationID: orgID,
+				DisplayName: "Everyone", Version: 1}
+			dir := s.Directory()
+			if err := dir.CreateGroup(b.Context(), group); err != nil {
+				b.Fatal(err)
+			}
+			existing := memberIDs(orgID, "user", n)
+			for i := 0; i < n; i += 5000 {
+				err := dir.AddGroupMembers(b.Context(), orgID, group.ID,
+					existing[i:min(i+5000, n)])
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+
+			b.Run(fmt.Sprintf("%s/group=%d", dbName, n), func(b *testing.B) {
+				i := 0
+				for b.Loop() {
+					id := existing[(i*7919)%n : (i*7919)%n+1]
+					if err := dir.RemoveGroupMembers(b.Context(), orgID, group.ID, id); err != nil {
+						b.Fatal(err)
+					}
+					b.StopTimer()
+					if err := dir.AddGroupMembers(b.Context(), orgID, group.ID, id); err != nil {
+						b.Fatal(err)
+					}
+					b.StartTimer()
+					i++
+				}
+			})
+		}
 	}
 }
