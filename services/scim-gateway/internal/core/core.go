@@ -33,8 +33,25 @@ type Provisioning interface {
 	ModifyGroup(ctx context.Context, m GroupModification) (scim.Group, error)
 	DeleteGroup(ctx context.Context, id string, expectedVersion int64) error
 
+	// ReportRejection records in the provisioning log a request that the
+	// gateway refused itself, so the core never saw it.
+	ReportRejection(ctx context.Context, r Rejection) error
+
 	// Ping reports whether the core can be reached, for readiness.
 	Ping(ctx context.Context) error
+}
+
+// Rejection describes a request the gateway refused itself. It never holds
+// a value of the request: the detail is one of the gateway's fixed
+// descriptions, and the resource id is sent only when it looks like an id.
+type Rejection struct {
+	// Operation is what the request attempted, such as "user.update", or
+	// "" when it was no change of a user or group.
+	Operation  string
+	ResourceID string
+	HTTPStatus int
+	ScimType   string
+	Detail     string
 }
 
 // Client is the SCIM client a token belongs to.

@@ -105,6 +105,7 @@ func (a *api) handleError(err error, c echo.Context) {
 			slog.String("request_id", requestIDOf(c)), slog.String("route", c.Path()),
 			slog.Int("status", p.status), slog.String("error", err.Error()))
 	}
+	a.reportRejection(c, err, p)
 
 	h := c.Response().Header()
 	if p.status == http.StatusUnauthorized {

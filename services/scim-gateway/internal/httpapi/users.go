@@ -281,9 +281,11 @@ func versionOf(meta *scim.Meta) int64 {
 	return meta.Version
 }
 
+// staleVersion is the gateway's own 412, for an If-Match that cannot match
+// the version it read.
 func staleVersion() error {
-	return &core.Error{Kind: core.KindPreconditionFailed,
-		Message: "the resource does not have the version given in If-Match"}
+	return refusedHere(&core.Error{Kind: core.KindPreconditionFailed,
+		Message: "the resource does not have the version given in If-Match"})
 }
 
 // decodeStrict decodes a gateway message (not a resource) such as a

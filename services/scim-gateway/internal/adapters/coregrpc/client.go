@@ -280,6 +280,21 @@ func (c *Client) DeleteGroup(ctx context.Context, id string, expectedVersion int
 	return nil
 }
 
+// ReportRejection implements core.Provisioning.
+func (c *Client) ReportRejection(ctx context.Context, r core.Rejection) error {
+	_, err := c.scim.ReportRejection(outgoing(ctx), &pb.ReportRejectionRequest{
+		Operation:  r.Operation,
+		ResourceId: r.ResourceID,
+		HttpStatus: int32(r.HTTPStatus),
+		ScimType:   r.ScimType,
+		Detail:     r.Detail,
+	})
+	if err != nil {
+		return fromStatus(err)
+	}
+	return nil
+}
+
 // codeKinds maps gRPC codes to error kinds one to one; the HTTP status of
 // each kind is decided in one table of the HTTP layer.
 var codeKinds = map[codes.Code]core.Kind{

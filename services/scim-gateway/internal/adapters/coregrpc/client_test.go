@@ -31,7 +31,21 @@ type fakeServer struct {
 	listReq   *pb.ListUsersRequest
 	updateReq *pb.UpdateUserRequest
 	modifyReq *pb.ModifyGroupRequest
+	rejection *pb.ReportRejectionRequest
 	err       error
+}
+
+func (f *fakeServer) ReportRejection(
+	ctx context.Context,
+	req *pb.ReportRejectionRequest,
+) (*pb.ReportRejectionResponse, error) {
+	if err := f.record(ctx); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	f.rejection = req
+	f.mu.Unlock()
+	return &pb.ReportRejectionResponse{}, nil
 }
 
 func (f *fakeServer) record(ctx context.Context) error {
@@ -316,5 +330,32 @@ func TestSourceMetadata(t *testing.T) {
 	}
 	if got := fake.metadata.Get(IdentityProviderKey); len(got) != 1 || got[0] != "okta" {
 		t.Errorf("identity provider of Okta's User-Agent = %v", got)
+	}
+}
+
+func TestReportRejection(t *testing.T) {
+	fake, client := start(t)
+
+	err := client.ReportRejection(callContext(), core.Rejection{
+		Operation: "user.update", ResourceID: "u-1", HTTPStatus: 400,
+		ScimType: "invalidPath", Detail: "a PATCH path is malformed",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := fake.rejection
+	if got.GetOperation() != "user.update" || got.GetResourceId() != "u-1" ||
+		got.GetHttpStatus() != 400 || got.GetScimType() != "invalidPath" ||
+		got.GetDetail() != "a PATCH path is malformed" {
+		t.Errorf("request = %v", got)
+	}
+	if md := fake.metadata.Get("authorization"); len(md) != 1 || md[0] != "Bearer tok-123" {
+		t.Errorf("authorization = %v", md)
+	}
+
+	fake.err = status.Error(codes.Unauthenticated, "the bearer token is not valid")
+	err = client.ReportRejection(callContext(), core.Rejection{HTTPStatus: 400})
+	if !core.IsKind(err, core.KindUnauthenticated) {
+		t.Errorf("error = %v, want unauthenticated", err)
 	}
 }

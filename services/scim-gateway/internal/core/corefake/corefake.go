@@ -29,6 +29,8 @@ type Core struct {
 	fail func(method string) error
 	// calls counts calls by method name.
 	calls map[string]int
+	// rejections are the reports accepted by ReportRejection.
+	rejections []core.Rejection
 }
 
 // New returns an empty core that accepts only token.
@@ -97,6 +99,23 @@ func (c *Core) nextMeta() *scim.Meta {
 
 // Ping always succeeds.
 func (c *Core) Ping(context.Context) error { return nil }
+
+// ReportRejection records the report when the token is valid.
+func (c *Core) ReportRejection(ctx context.Context, r core.Rejection) error {
+	defer c.mu.Unlock()
+	if err := c.enter(ctx, "ReportRejection"); err != nil {
+		return err
+	}
+	c.rejections = append(c.rejections, r)
+	return nil
+}
+
+// Rejections returns the reports ReportRejection accepted, oldest first.
+func (c *Core) Rejections() []core.Rejection {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.rejections)
+}
 
 // Authenticate checks the token.
 func (c *Core) Authenticate(ctx context.Context) (core.Client, error) {

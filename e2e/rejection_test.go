@@ -1,0 +1,48 @@
+package e2e
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// TestGatewayRefusalsReachTheProvisioningLog sends requests that the
+// gateway refuses before the core sees them: with the client's token they
+// leave a failed event, with an unknown token nothing.
+func TestGatewayRefusalsReachTheProvisioningLog(t *testing.T) {
+	forEachDatabase(t, func(t *testing.T, s *System) {
+		created := s.SCIM(http.MethodPost, "/Users", scimUserBody("ada@example.com", true))
+		expectStatus(t, created, http.StatusCreated)
+		id := created.String("id")
+		const secret = "Countess-of-Lovelace"
+		malformed := `{"Operations":[{"op":"replace","path":"title","value":"` + secret + `"}`
+
+		before := len(s.EventsAs(t, s.AdminToken, ""))
+		r := s.SCIMAs("cras_unknown", http.MethodPatch, "/Users/"+id, malformed)
+		expectSCIMError(t, r, http.StatusBadRequest, "invalidSyntax")
+		if after := len(s.EventsAs(t, s.AdminToken, "")); after != before {
+			t.Errorf("an unknown token left %d events", after-before)
+		}
+
+		r = s.SCIM(http.MethodPatch, "/Users/"+id, malformed)
+		expectSCIMError(t, r, http.StatusBadRequest, "invalidSyntax")
+
+		var failed []Event
+		for _, e := range s.EventsAs(t, s.AdminToken, "memberId="+id) {
+			if outcomeName(e.Outcome) == "failed" {
+				failed = append(failed, e)
+			}
+		}
+		if len(failed) != 1 {
+			t.Fatalf("failed events of the member = %+v, want one", failed)
+		}
+		e := failed[0]
+		if e.Operation != "user.update" || e.ClientID != s.ClientID ||
+			!strings.Contains(e.ErrorDetail, "invalidSyntax") {
+			t.Errorf("event = %+v", e)
+		}
+		if strings.Contains(e.ErrorDetail, secret) {
+			t.Errorf("event detail %q carries a request value", e.ErrorDetail)
+		}
+	})
+}
