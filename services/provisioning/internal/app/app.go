@@ -131,6 +131,13 @@ func RequestSourceFrom(ctx context.Context) domain.RequestSource {
 // error.
 func (r eventRecorder) failed(ctx context.Context, event domain.Event, outcome domain.Outcome, cause error) {
 	event.Outcome = outcome
+	// An id that is not well-formed came from the request and names
+	// nothing; it may be of any length, and the event must still fit.
+	for _, id := range []*string{&event.MemberID, &event.GroupID, &event.ClientID} {
+		if *id != "" && !domain.ValidID(*id) {
+			*id = ""
+		}
+	}
 	event.ErrorCode = domain.KindOf(cause).String()
 	event.ErrorDetail = callerDetail(cause)
 	event.ChangedAttributes = nil

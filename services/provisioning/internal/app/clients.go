@@ -149,6 +149,9 @@ func (s *ScimClients) Get(ctx context.Context, admin Admin, clientID string) (do
 	if err := admin.authorize(); err != nil {
 		return domain.ScimClient{}, err
 	}
+	if !domain.ValidID(clientID) {
+		return domain.ScimClient{}, clientNotFound(clientID)
+	}
 	client, err := s.store.Clients().Client(ctx, admin.OrganizationID, clientID)
 	if err != nil {
 		return domain.ScimClient{}, clientError(err, clientID)
@@ -183,6 +186,9 @@ func (s *ScimClients) update(
 ) (domain.ScimClient, error) {
 	if err := admin.authorize(); err != nil {
 		return domain.ScimClient{}, err
+	}
+	if !domain.ValidID(clientID) {
+		return domain.ScimClient{}, clientNotFound(clientID)
 	}
 
 	var events []domain.Event
@@ -307,6 +313,9 @@ func (s *ScimClients) rotateToken(
 	if err := admin.authorize(); err != nil {
 		return domain.ScimClient{}, "", err
 	}
+	if !domain.ValidID(clientID) {
+		return domain.ScimClient{}, "", clientNotFound(clientID)
+	}
 
 	var token string
 	var rotated domain.ScimClient
@@ -352,6 +361,9 @@ func (s *ScimClients) delete(ctx context.Context, admin Admin, clientID string) 
 	if err := admin.authorize(); err != nil {
 		return err
 	}
+	if !domain.ValidID(clientID) {
+		return clientNotFound(clientID)
+	}
 
 	event := s.events.event(ctx, admin.OrganizationID, clientID, admin.actor(), domain.OpClientDelete)
 	err := s.store.Transaction(ctx, func(tx ports.Repositories) error {
@@ -384,6 +396,9 @@ func (s *ScimClients) Statistics(
 ) (domain.ClientStatistics, error) {
 	if err := admin.authorize(); err != nil {
 		return domain.ClientStatistics{}, err
+	}
+	if !domain.ValidID(clientID) {
+		return domain.ClientStatistics{}, clientNotFound(clientID)
 	}
 	if _, err := s.store.Clients().Client(ctx, admin.OrganizationID, clientID); err != nil {
 		return domain.ClientStatistics{}, clientError(err, clientID)
@@ -420,7 +435,12 @@ func pageSize(size int) int {
 func clientError(err error, clientID string) error {
 	err = asDomainError(err)
 	if domain.IsKind(err, domain.KindNotFound) {
-		return domain.Errorf(domain.KindNotFound, "SCIM client %q not found", clientID)
+		return clientNotFound(clientID)
 	}
 	return err
+}
+
+// clientNotFound is the one answer for a client the admin may not see.
+func clientNotFound(clientID string) error {
+	return domain.Errorf(domain.KindNotFound, "SCIM client %q not found", clientID)
 }

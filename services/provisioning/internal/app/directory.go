@@ -53,6 +53,9 @@ func (d *Directory) Member(ctx context.Context, orgID, memberID string) (domain.
 		return domain.Member{}, domain.Errorf(domain.KindInvalid,
 			"an organisation id and a member id are required")
 	}
+	if !domain.ValidID(memberID) {
+		return domain.Member{}, memberNotFound(memberID)
+	}
 	m, err := d.store.Directory().Member(ctx, orgID, memberID)
 	return m, asDomainError(err)
 }
@@ -160,6 +163,11 @@ func (d *Directory) UpsertOrganization(
 	org.ID = strings.TrimSpace(org.ID)
 	if org.ID == "" {
 		return domain.Organization{}, domain.Errorf(domain.KindInvalid, "an organisation needs an id")
+	}
+	if len(org.ID) > domain.MaxOrganizationIDLength {
+		return domain.Organization{}, domain.Errorf(domain.KindInvalid,
+			"an organisation id has at most %d bytes", domain.MaxOrganizationIDLength).
+			WithReason(domain.ReasonInvalidValue)
 	}
 	if !org.Plan.Valid() {
 		return domain.Organization{}, domain.Errorf(domain.KindInvalid, "plan %q is not known", org.Plan)

@@ -40,7 +40,7 @@ func (p *Provisioning) CreateGroup(
 ) (GroupView, error) {
 	event := p.events.event(ctx, caller.Organization.ID, caller.Client.ID, caller.actor(),
 		domain.OpGroupCreate)
-	if err := domain.ValidateGroupName(input.DisplayName); err != nil {
+	if err := input.validate(); err != nil {
 		p.events.failed(ctx, event, domain.OutcomeFailed, err)
 		return GroupView{}, err
 	}
@@ -98,6 +98,9 @@ func (p *Provisioning) GetGroup(
 	id string,
 	excludeMembers bool,
 ) (GroupView, error) {
+	if !domain.ValidID(id) {
+		return GroupView{}, groupNotFound(id)
+	}
 	group, err := p.store.Directory().Group(ctx, caller.Organization.ID, id)
 	if err != nil {
 		return GroupView{}, notFoundAsGroup(asDomainError(err), id)
@@ -142,7 +145,12 @@ func (p *Provisioning) ReplaceGroup(
 	event := p.events.event(ctx, caller.Organization.ID, caller.Client.ID, caller.actor(),
 		domain.OpGroupUpdate)
 	event.GroupID = id
-	if err := domain.ValidateGroupName(input.DisplayName); err != nil {
+	if !domain.ValidID(id) {
+		err := groupNotFound(id)
+		p.events.failed(ctx, event, domain.OutcomeFailed, err)
+		return GroupView{}, err
+	}
+	if err := input.validate(); err != nil {
 		p.events.failed(ctx, event, domain.OutcomeFailed, err)
 		return GroupView{}, err
 	}
@@ -218,11 +226,14 @@ func (p *Provisioning) ModifyGroup(
 	event := p.events.event(ctx, caller.Organization.ID, caller.Client.ID, caller.actor(),
 		domain.OpGroupUpdate)
 	event.GroupID = id
-	if change.DisplayName != nil {
-		if err := domain.ValidateGroupName(*change.DisplayName); err != nil {
-			p.events.failed(ctx, event, domain.OutcomeFailed, err)
-			return GroupView{}, err
-		}
+	if !domain.ValidID(id) {
+		err := groupNotFound(id)
+		p.events.failed(ctx, event, domain.OutcomeFailed, err)
+		return GroupView{}, err
+	}
+	if err := change.validate(); err != nil {
+		p.events.failed(ctx, event, domain.OutcomeFailed, err)
+		return GroupView{}, err
 	}
 	add, remove := cleanIDs(change.AddMemberIDs), cleanIDs(change.RemoveMemberIDs)
 
@@ -287,6 +298,11 @@ func (p *Provisioning) DeleteGroup(
 	event := p.events.event(ctx, caller.Organization.ID, caller.Client.ID, caller.actor(),
 		domain.OpGroupDelete)
 	event.GroupID = id
+	if !domain.ValidID(id) {
+		err := groupNotFound(id)
+		p.events.failed(ctx, event, domain.OutcomeFailed, err)
+		return err
+	}
 
 	err := p.store.Transaction(ctx, func(tx ports.Repositories) error {
 		dir := tx.Directory()
@@ -378,7 +394,33 @@ func missingFrom(other, list []string) []string {
 // refused by the repository as invalid, not as a missing group.
 func notFoundAsGroup(err error, id string) error {
 	if domain.IsKind(err, domain.KindNotFound) {
-		return domain.Errorf(domain.KindNotFound, "group %q not found", id)
+		return groupNotFound(id)
 	}
 	return err
+}
+
+// groupNotFound is the one answer for a group the caller may not see.
+func groupNotFound(id string) error {
+	return domain.Errorf(domain.KindNotFound, "group %q not found", id)
+}
+
+// validate checks the names of a group a client creates or replaces.
+func (in GroupInput) validate() error {
+	if err := domain.ValidateGroupName(in.DisplayName); err != nil {
+		return err
+	}
+	return domain.ValidateGroupExternalID(in.ExternalID)
+}
+
+// validate checks the names a change sets.
+func (c GroupChange) validate() error {
+	if c.DisplayName != nil {
+		if err := domain.ValidateGroupName(*c.DisplayName); err != nil {
+			return err
+		}
+	}
+	if c.ExternalID != nil {
+		return domain.ValidateGroupExternalID(*c.ExternalID)
+	}
+	return nil
 }

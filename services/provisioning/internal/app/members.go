@@ -71,6 +71,11 @@ func (s *Members) change(
 		s.events.adminFailed(ctx, admin, op, "", memberID, err)
 		return domain.Member{}, err
 	}
+	if !domain.ValidID(memberID) {
+		err := memberNotFound(memberID)
+		s.events.adminFailed(ctx, admin, op, "", memberID, err)
+		return domain.Member{}, err
+	}
 
 	var member domain.Member
 	var event domain.Event
@@ -91,7 +96,7 @@ func (s *Members) change(
 	if err != nil {
 		err = asDomainError(err)
 		if domain.IsKind(err, domain.KindNotFound) {
-			err = domain.Errorf(domain.KindNotFound, "member %q not found", memberID)
+			err = memberNotFound(memberID)
 		}
 		s.events.adminFailed(ctx, admin, op, "", memberID, err)
 		return domain.Member{}, err
@@ -101,4 +106,9 @@ func (s *Members) change(
 		"operation", string(op), "org_id", admin.OrganizationID, "member_id", member.ID,
 		"actor", admin.actor(), "request_id", event.RequestID)
 	return member, nil
+}
+
+// memberNotFound is the one answer for a member the admin may not see.
+func memberNotFound(memberID string) error {
+	return domain.Errorf(domain.KindNotFound, "member %q not found", memberID)
 }

@@ -247,6 +247,11 @@ func (p *Provisioning) UpdateUser(
 	event := p.events.event(ctx, caller.Organization.ID, caller.Client.ID, caller.actor(),
 		domain.OpUserUpdate)
 	event.MemberID = id
+	if !domain.ValidID(id) {
+		err := userNotFound(id)
+		p.events.failed(ctx, event, domain.OutcomeFailed, err)
+		return User{}, err
+	}
 	if err := user.Validate(); err != nil {
 		p.events.failed(ctx, event, domain.OutcomeFailed, err)
 		return User{}, err
@@ -321,6 +326,11 @@ func (p *Provisioning) DeleteUser(
 	}
 	event := p.events.event(ctx, caller.Organization.ID, caller.Client.ID, caller.actor(), op)
 	event.MemberID = id
+	if !domain.ValidID(id) {
+		err := userNotFound(id)
+		p.events.failed(ctx, event, domain.OutcomeFailed, err)
+		return err
+	}
 
 	err := p.store.Transaction(ctx, func(tx ports.Repositories) error {
 		dir := tx.Directory()
@@ -371,6 +381,9 @@ func (p *Provisioning) linkedMember(
 	caller ScimCaller,
 	id string,
 ) (domain.Member, error) {
+	if !domain.ValidID(id) {
+		return domain.Member{}, userNotFound(id)
+	}
 	member, err := repos.Directory().Member(ctx, caller.Organization.ID, id)
 	if err != nil {
 		return domain.Member{}, notFoundAsUser(asDomainError(err), id)

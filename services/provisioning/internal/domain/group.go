@@ -49,6 +49,11 @@ func ValidateGroupName(displayName string) error {
 	return nil
 }
 
+// ValidateGroupExternalID checks an externalId a client sent for a group.
+func ValidateGroupExternalID(externalID string) error {
+	return checkLength("externalId", externalID, MaxExternalIDLength)
+}
+
 // Touch records a change of the group.
 func (g *Group) Touch(now time.Time) {
 	g.UpdatedAt = now

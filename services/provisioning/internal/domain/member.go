@@ -151,13 +151,20 @@ type ProvisionedUser struct {
 	Profile    Profile
 }
 
-// Validate checks what every stored user must have.
-func (u ProvisionedUser) Validate() error {
+// Validate checks what every stored user must have and the bounds of every
+// attribute (see MaxAttributeLength).
+func (u *ProvisionedUser) Validate() error {
 	if strings.TrimSpace(u.UserName) == "" {
 		return Errorf(KindInvalid, "userName is required").WithReason(ReasonInvalidValue)
 	}
-	if len(u.UserName) > 256 {
-		return Errorf(KindInvalid, "userName has at most 256 characters").WithReason(ReasonInvalidValue)
+	if err := checkLength("userName", u.UserName, MaxUserNameLength); err != nil {
+		return err
+	}
+	if err := checkLength("externalId", u.ExternalID, MaxExternalIDLength); err != nil {
+		return err
+	}
+	if err := validateProfile(u.Profile); err != nil {
+		return err
 	}
 	seen := map[string]bool{}
 	for _, e := range u.Profile.Emails {

@@ -212,7 +212,7 @@ func TestAdminDeactivateAndReactivate(t *testing.T) {
 }
 
 func TestProvisionedUserValidate(t *testing.T) {
-	if err := (ProvisionedUser{UserName: " "}).Validate(); !IsKind(err, KindInvalid) {
+	if err := (&ProvisionedUser{UserName: " "}).Validate(); !IsKind(err, KindInvalid) {
 		t.Errorf("blank userName: %v, want invalid", err)
 	}
 	dup := testUser(true)
@@ -220,7 +220,8 @@ func TestProvisionedUserValidate(t *testing.T) {
 	if err := dup.Validate(); !IsKind(err, KindInvalid) {
 		t.Errorf("duplicate email: %v, want invalid", err)
 	}
-	if err := testUser(true).Validate(); err != nil {
+	valid := testUser(true)
+	if err := valid.Validate(); err != nil {
 		t.Errorf("valid user: %v", err)
 	}
 }

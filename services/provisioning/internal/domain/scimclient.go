@@ -90,6 +90,10 @@ func (s *ClientSettings) Validate() error {
 	if utf8.RuneCountInString(s.Name) > maxClientNameLength {
 		return Errorf(KindInvalid, "a SCIM client name has at most %d characters", maxClientNameLength)
 	}
+	if len(s.SSOConnectionID) > MaxSSOConnectionIDLength {
+		return Errorf(KindInvalid, "an SSO connection id has at most %d bytes",
+			MaxSSOConnectionIDLength).WithReason(ReasonInvalidValue)
+	}
 	if s.DefaultRole == "" {
 		s.DefaultRole = RoleMember
 	}

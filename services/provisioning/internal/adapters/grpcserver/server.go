@@ -35,7 +35,8 @@ type Options struct {
 // NewServer returns a gRPC server with the three services registered and the
 // interceptors in their order: request id first so every later step can
 // name it, then logging, which sees the final status code, then the error
-// translation, and recovery closest to the handler so a panic becomes an
+// translation, then the refusal of NUL bytes, which every caller's request
+// passes, and recovery closest to the handler so a panic becomes an
 // internal error that is translated and logged like any other.
 func NewServer(opts Options, extra ...grpc.ServerOption) *grpc.Server {
 	logger := opts.Logger
@@ -49,6 +50,7 @@ func NewServer(opts Options, extra ...grpc.ServerOption) *grpc.Server {
 			loggingInterceptor(logger),
 			requestSourceInterceptor(logger),
 			errorInterceptor(logger),
+			nulByteInterceptor(),
 			recoveryInterceptor(logger),
 		),
 	}, extra...)
