@@ -36,6 +36,18 @@ type Client struct {
 	health healthpb.HealthClient
 }
 
+// MaxReceiveBytes bounds one answer of the core. The largest answers are
+// pages of groups with their members: a full page of 200 groups (the
+// gateway's MaxCount) whose members take about 80 bytes each fits with
+// about 4,000 members per group. gRPC's default of 4 MiB was too small for
+// such a page. An answer beyond this bound fails as an internal error
+// (500 with a generic detail), never as a rate limit.
+//
+// TODO: member lists are not paged (RFC 7644 has no paging inside a
+// resource), so a page of very large groups can still exceed the bound; the
+// core should cap the members it returns per list page so that it cannot.
+const MaxReceiveBytes = 64 << 20
+
 // Dial connects to the core at target. The connection is lazy: it is made
 // on the first call, so the gateway starts while the core is still coming up.
 //
@@ -45,6 +57,7 @@ func Dial(target string, opts ...grpc.DialOption) (*Client, error) {
 	opts = append([]grpc.DialOption{
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithChainUnaryInterceptor(grpcrequestid.UnaryClientInterceptor()),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(MaxReceiveBytes)),
 	}, opts...)
 	conn, err := grpc.NewClient(target, opts...)
 	if err != nil {
@@ -295,8 +308,11 @@ func (c *Client) ReportRejection(ctx context.Context, r core.Rejection) error {
 	return nil
 }
 
-// codeKinds maps gRPC codes to error kinds one to one; the HTTP status of
-// each kind is decided in one table of the HTTP layer.
+// codeKinds maps the gRPC codes the core answers deliberately to error
+// kinds; the HTTP status of each kind is decided in one table of the HTTP
+// layer. Codes that only the transport makes (Unknown, Internal, Canceled,
+// Unimplemented for a method the core lacks, …) are internal errors, whose
+// messages never reach a client.
 var codeKinds = map[codes.Code]core.Kind{
 	codes.InvalidArgument:    core.KindInvalid,
 	codes.Unauthenticated:    core.KindUnauthenticated,
@@ -306,13 +322,17 @@ var codeKinds = map[codes.Code]core.Kind{
 	codes.Aborted:            core.KindConflict,
 	codes.FailedPrecondition: core.KindPreconditionFailed,
 	codes.ResourceExhausted:  core.KindRateLimited,
-	codes.Unimplemented:      core.KindUnimplemented,
 	codes.Unavailable:        core.KindUnavailable,
 	codes.DeadlineExceeded:   core.KindUnavailable,
 }
 
 // fromStatus turns a gRPC error into a *core.Error, reading the scimType
 // from an ErrorInfo of our domain and the delay from a RetryInfo.
+//
+// ResourceExhausted is a rate limit only with a RetryInfo: that is how a
+// deliberate limit is signalled. Without one it comes from the transport,
+// such as an answer larger than MaxReceiveBytes, and telling the identity
+// provider to retry would only repeat it, so it is an internal error.
 func fromStatus(err error) error {
 	st, ok := status.FromError(err)
 	if !ok {
@@ -324,6 +344,7 @@ func fromStatus(err error) error {
 		kind = core.KindInternal
 	}
 	out := &core.Error{Kind: kind, Message: st.Message()}
+	retryInfo := false
 	for _, d := range st.Details() {
 		switch d := d.(type) {
 		case *errdetails.ErrorInfo:
@@ -331,10 +352,20 @@ func fromStatus(err error) error {
 				out.ScimType = d.GetReason()
 			}
 		case *errdetails.RetryInfo:
+			retryInfo = true
 			out.RetryAfter = d.GetRetryDelay().AsDuration()
 		}
 	}
-	if kind == core.KindRateLimited && out.RetryAfter <= 0 {
+
+	switch {
+	case kind == core.KindRateLimited && !retryInfo:
+		// The message is for the operator's log; the client is told
+		// "internal error".
+		return &core.Error{Kind: core.KindInternal,
+			Message: "provisioning core call exhausted a transport limit: " + st.Message()}
+	case kind == core.KindInternal:
+		out.ScimType = ""
+	case kind == core.KindRateLimited && out.RetryAfter <= 0:
 		out.RetryAfter = time.Second
 	}
 	return out

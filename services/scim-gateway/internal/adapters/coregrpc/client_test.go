@@ -3,6 +3,7 @@ package coregrpc
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"sync"
 	"testing"
@@ -32,7 +33,17 @@ type fakeServer struct {
 	updateReq *pb.UpdateUserRequest
 	modifyReq *pb.ModifyGroupRequest
 	rejection *pb.ReportRejectionRequest
+	groups    []*pb.Group
 	err       error
+}
+
+func (f *fakeServer) ListGroups(ctx context.Context, _ *pb.ListGroupsRequest) (*pb.ListGroupsResponse, error) {
+	if err := f.record(ctx); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return &pb.ListGroupsResponse{Groups: f.groups, TotalResults: int64(len(f.groups))}, nil
 }
 
 func (f *fakeServer) ReportRejection(
@@ -99,7 +110,7 @@ func (f *fakeServer) ModifyGroup(ctx context.Context, req *pb.ModifyGroupRequest
 	return &pb.ModifyGroupResponse{Group: &pb.Group{Id: req.GetId(), DisplayName: "x"}}, nil
 }
 
-func start(t *testing.T) (*fakeServer, *Client) {
+func start(t *testing.T, opts ...grpc.DialOption) (*fakeServer, *Client) {
 	t.Helper()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -111,7 +122,7 @@ func start(t *testing.T) (*fakeServer, *Client) {
 	go func() { _ = srv.Serve(lis) }()
 	t.Cleanup(srv.Stop)
 
-	client, err := Dial(lis.Addr().String())
+	client, err := Dial(lis.Addr().String(), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +261,13 @@ func TestStatusMapping(t *testing.T) {
 		{status.Error(codes.Aborted, "no"), core.KindConflict, ""},
 		{status.Error(codes.FailedPrecondition, "stale"), core.KindPreconditionFailed, ""},
 		{rate.Err(), core.KindRateLimited, ""},
-		{status.Error(codes.Unimplemented, "no"), core.KindUnimplemented, ""},
+		// The transport's own answers, whose messages must not reach a client.
+		{status.Error(codes.ResourceExhausted, "grpc: received message larger than max"),
+			core.KindInternal, ""},
+		{status.Error(codes.Unimplemented, "unknown method GetUser"), core.KindInternal, ""},
+		{withDetails(t, codes.Unknown, "no",
+			&errdetails.ErrorInfo{Domain: ErrorDomain, Reason: "invalidValue"}),
+			core.KindInternal, ""},
 		{status.Error(codes.Unavailable, "no"), core.KindUnavailable, ""},
 		{status.Error(codes.DeadlineExceeded, "no"), core.KindUnavailable, ""},
 		{status.Error(codes.Internal, "secret detail"), core.KindInternal, ""},
@@ -353,9 +370,57 @@ func TestReportRejection(t *testing.T) {
 		t.Errorf("authorization = %v", md)
 	}
 
+	fake.mu.Lock()
 	fake.err = status.Error(codes.Unauthenticated, "the bearer token is not valid")
+	fake.mu.Unlock()
 	err = client.ReportRejection(callContext(), core.Rejection{HTTPStatus: 400})
 	if !core.IsKind(err, core.KindUnauthenticated) {
 		t.Errorf("error = %v, want unauthenticated", err)
+	}
+}
+
+// bigPage is a page of 200 groups of 400 members each: about 6 MiB, more
+// than gRPC's default limit of 4 MiB.
+func bigPage() []*pb.Group {
+	groups := make([]*pb.Group, 200)
+	for i := range groups {
+		g := &pb.Group{Id: fmt.Sprintf("0190f4c2-7a1b-7c3d-8e4f-%012d", i), DisplayName: "Group"}
+		for j := 0; j < 400; j++ {
+			g.Members = append(g.Members, &pb.ResourceReference{
+				Id:      fmt.Sprintf("0190f4c2-7a1b-7c3d-8e4f-%012d", j),
+				Display: "Member display name",
+				Type:    pb.ResourceType_RESOURCE_TYPE_USER,
+			})
+		}
+		groups[i] = g
+	}
+	return groups
+}
+
+func TestAFullPageOfGroupsIsReceived(t *testing.T) {
+	fake, client := start(t)
+	fake.mu.Lock()
+	fake.groups = bigPage()
+	fake.mu.Unlock()
+
+	page, err := client.ListGroups(callContext(), core.ListQuery{StartIndex: 1, Count: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Groups) != 200 || len(page.Groups[199].Members) != 400 {
+		t.Errorf("page of %d groups", len(page.Groups))
+	}
+}
+
+func TestAnAnswerOverTheLimitIsInternalNotRateLimited(t *testing.T) {
+	fake, client := start(t, grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(1<<20)))
+	fake.mu.Lock()
+	fake.groups = bigPage()
+	fake.mu.Unlock()
+
+	_, err := client.ListGroups(callContext(), core.ListQuery{StartIndex: 1, Count: 200})
+	var coreErr *core.Error
+	if !errors.As(err, &coreErr) || coreErr.Kind != core.KindInternal || coreErr.RetryAfter != 0 {
+		t.Fatalf("error = %#v, want an internal core error", err)
 	}
 }
