@@ -33,6 +33,8 @@ test: build ## Run every test (Postgres tests need TEST_DATABASE_URL).
 
 .PHONY: bench
 bench: ## Run the benchmarks (Postgres ones need TEST_DATABASE_URL).
+	@if [ -z "$$TEST_DATABASE_URL" ]; then \
+		echo "TEST_DATABASE_URL is unset: the Postgres benchmarks will be skipped."; fi
 	go test -run='^$$' -bench=. -benchmem -count=1 $(PACKAGES)
 
 FUZZTIME ?= 20s
@@ -58,7 +60,7 @@ generate-check: generate ## Fail when the committed generated code is stale.
 		(echo "make generate created files that are not committed" && exit 1)
 
 .PHONY: lint
-lint: vet buf-lint architecture ## Run go vet, buf lint and the dependency rule check.
+lint: vet buf-lint architecture ## Run go vet, gofmt, buf lint and the dependency rule check.
 
 .PHONY: vet
 vet:

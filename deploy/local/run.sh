@@ -1,18 +1,35 @@
 #!/usr/bin/env bash
 # Starts the core and the SCIM gateway on this machine for `make run`: an
-# embedded SQLite database in DATA_DIR (or DATABASE_URL), a demo Enterprise
-# organisation with one SCIM client, and everything a person needs printed as
-# shell-sourceable lines. Ctrl-C stops both services.
+# embedded SQLite database in DATA_DIR (or the Postgres of DATABASE_URL), a
+# demo Enterprise organisation with one SCIM client, and everything a person
+# needs printed as shell-sourceable lines. Ctrl-C stops both services.
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
 
-DATA_DIR=${DATA_DIR:-data}
 SCIM_PORT=${SCIM_PORT:-8080}
 ADMIN_PORT=${ADMIN_PORT:-8081}
 GRPC_PORT=${GRPC_PORT:-9090}
+
+# The demo credentials file belongs to one database, so a run on Postgres
+# keeps its own data directory and never mixes its demo client with the
+# SQLite one.
+if [ -z "${DATA_DIR:-}" ]; then
+	DATA_DIR=data
+	if [ -n "${DATABASE_URL:-}" ]; then
+		DATA_DIR=data/postgres-$(printf '%s' "$DATABASE_URL" | sha256sum | cut -c1-8)
+	fi
+fi
 mkdir -p "$DATA_DIR"
 chmod 700 "$DATA_DIR"
+
+for port_var in SCIM_PORT ADMIN_PORT GRPC_PORT; do
+	port=${!port_var}
+	if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+		echo "port $port is already in use on 127.0.0.1: stop what holds it or set $port_var" >&2
+		exit 1
+	fi
+done
 
 export DATA_DIR
 export PROVISIONING_GRPC_ADDR=127.0.0.1:$GRPC_PORT
@@ -21,12 +38,15 @@ export SCIM_LISTEN_ADDR=127.0.0.1:$SCIM_PORT
 export LOG_FORMAT=${LOG_FORMAT:-text}
 
 # The demo lines of the core's standard output hold tokens, so they go to a
-# private file and are shown once both services answer.
-demo_out=$(mktemp "${TMPDIR:-/tmp}/cra-scim-demo.XXXXXX")
+# file in the private data directory and are shown once both services
+# answer.
+demo_out=$DATA_DIR/.demo-stdout
+: >"$demo_out"
 chmod 600 "$demo_out"
 
 pids=()
 cleanup() {
+	trap '' INT TERM
 	for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
 	wait 2>/dev/null || true
 	rm -f "$demo_out"
@@ -58,6 +78,12 @@ wait_for "scim-gateway" "http://127.0.0.1:$SCIM_PORT/readyz" "${pids[1]}"
 
 demo_value() { grep -m1 "^$1=" "$demo_out" | cut -d= -f2-; }
 
+if [ -n "${DATABASE_URL:-}" ]; then
+	where="the Postgres database of DATABASE_URL; demo credentials in $DATA_DIR"
+else
+	where="$DATA_DIR/provisioning.db (SQLite)"
+fi
+
 cat <<MSG
 
 CRA Evidence SCIM provisioning is running. Paste these lines into another
@@ -69,7 +95,8 @@ ADMIN_URL=http://127.0.0.1:$ADMIN_PORT
 ADMIN_TOKEN=$(demo_value ADMIN_TOKEN)
 ORGANIZATION_ID=$(demo_value ORGANIZATION_ID)
 
-Data is kept in $DATA_DIR; the same token works after a restart. Press Ctrl-C to stop.
+Data: $where. The same SCIM token works after a restart.
+Press Ctrl-C to stop.
 MSG
 
 wait -n "${pids[@]}" || true
