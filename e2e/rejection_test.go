@@ -8,7 +8,7 @@ import (
 
 // TestGatewayRefusalsReachTheProvisioningLog sends requests that the
 // gateway refuses before the core sees them: with the client's token they
-// leave a failed event, with an unknown token nothing.
+// leave a failed event, with an unknown or malformed token nothing.
 func TestGatewayRefusalsReachTheProvisioningLog(t *testing.T) {
 	forEachDatabase(t, func(t *testing.T, s *System) {
 		created := s.SCIM(http.MethodPost, "/Users", scimUserBody("ada@example.com", true))
@@ -23,6 +23,11 @@ func TestGatewayRefusalsReachTheProvisioningLog(t *testing.T) {
 		if after := len(s.EventsAs(t, s.AdminToken, "")); after != before {
 			t.Errorf("an unknown token left %d events", after-before)
 		}
+
+		// A token that is not printable ASCII is refused by the gateway,
+		// not turned into a 500 by gRPC's refusal to carry it.
+		r = s.SCIMAs("cras_tökén", http.MethodGet, "/Users", nil)
+		expectSCIMError(t, r, http.StatusUnauthorized, "")
 
 		r = s.SCIM(http.MethodPatch, "/Users/"+id, malformed)
 		expectSCIMError(t, r, http.StatusBadRequest, "invalidSyntax")

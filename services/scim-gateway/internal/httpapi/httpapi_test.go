@@ -350,6 +350,20 @@ func TestAuthentication(t *testing.T) {
 	h.do("GET", "/scim/v2/ServiceProviderConfig", "", "Authorization", "Bearer wrong").
 		expectError(t, http.StatusUnauthorized, "")
 
+	// A token that is not printable ASCII is refused without asking the
+	// core, which could never match it (gRPC would refuse to carry it).
+	before := h.core.Calls("ListUsers")
+	for _, bad := range []string{"Bearer tökén", "Bearer \xe9\xe8", "Bearer " + token + "\u00a0"} {
+		res := h.do("GET", "/scim/v2/Users", "", "Authorization", bad)
+		res.expectError(t, http.StatusUnauthorized, "")
+		if res.header.Get("WWW-Authenticate") == "" {
+			t.Errorf("%q: 401 without WWW-Authenticate", bad)
+		}
+	}
+	if h.core.Calls("ListUsers") != before {
+		t.Error("the core was called with a token that is not printable ASCII")
+	}
+
 	// Entra ID's doubled prefix and a lower-case scheme work.
 	h.do("GET", "/scim/v2/Users", "", "Authorization", "Bearer Bearer "+token).expect(t, http.StatusOK)
 	h.do("GET", "/scim/v2/Users", "", "Authorization", "bearer "+token).expect(t, http.StatusOK)
@@ -357,16 +371,22 @@ func TestAuthentication(t *testing.T) {
 
 func TestBearerToken(t *testing.T) {
 	for header, want := range map[string]string{
-		"Bearer abc":          "abc",
-		"BEARER abc":          "abc",
-		"Bearer Bearer abc":   "abc",
-		"  bearer   abc  ":    "abc",
-		"Bearer":              "",
-		"Bearer ":             "",
-		"Bearer a b":          "",
-		"Basic abc":           "",
-		"abc":                 "",
-		"Bearer Bearer a b c": "",
+		"Bearer abc":              "abc",
+		"BEARER abc":              "abc",
+		"Bearer Bearer abc":       "abc",
+		"  bearer   abc  ":        "abc",
+		"Bearer":                  "",
+		"Bearer ":                 "",
+		"Bearer a b":              "",
+		"Basic abc":               "",
+		"abc":                     "",
+		"Bearer Bearer a b c":     "",
+		"Bearer tökén":            "",
+		"Bearer abc\x00":          "",
+		"Bearer a\x7fb":           "",
+		"Bearer a\x1bb":           "",
+		"Bearer \xff\xfe":         "",
+		"Bearer a~!#$%&'*+-.^_`|": "a~!#$%&'*+-.^_`|",
 	} {
 		got, ok := httpapi.BearerToken(header)
 		if got != want || ok != (want != "") {

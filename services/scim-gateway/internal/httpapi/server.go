@@ -232,13 +232,18 @@ func (a *api) checkContentType(next echo.HandlerFunc) echo.HandlerFunc {
 
 // authenticate takes the bearer token from the Authorization header and
 // puts it in the context for the core, which checks it on every call. A
-// missing token is refused here without asking the core.
+// missing or malformed token is refused here without asking the core.
 func (a *api) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		token, doubled, ok := bearerToken(c.Request().Header.Get(echo.HeaderAuthorization))
-		if !ok {
+		header := c.Request().Header.Get(echo.HeaderAuthorization)
+		token, doubled, ok := bearerToken(header)
+		if !ok && trimBlanks(header) == "" {
 			return &core.Error{Kind: core.KindUnauthenticated,
 				Message: "a bearer token is required in the Authorization header"}
+		}
+		if !ok {
+			return &core.Error{Kind: core.KindUnauthenticated,
+				Message: "the Authorization header does not hold a well-formed bearer token"}
 		}
 		if doubled {
 			notesOf(c).Note(scim.RuleDoubledBearer)
@@ -250,7 +255,8 @@ func (a *api) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 
 // BearerToken reads the token of an Authorization header. The scheme is
 // case-insensitive, and Entra ID's doubled "Bearer Bearer <token>" is
-// accepted.
+// accepted. A token is printable ASCII (RFC 6750 allows even less): any
+// other byte could never match, and gRPC refuses to carry it as metadata.
 func BearerToken(header string) (string, bool) {
 	token, _, ok := bearerToken(header)
 	return token, ok
@@ -258,17 +264,28 @@ func BearerToken(header string) (string, bool) {
 
 // bearerToken is BearerToken that also reports a doubled prefix.
 func bearerToken(header string) (token string, doubled, ok bool) {
-	rest, ok := cutScheme(strings.TrimSpace(header))
+	rest, ok := cutScheme(trimBlanks(header))
 	if !ok {
 		return "", false, false
 	}
 	if again, ok := cutScheme(rest); ok {
 		rest, doubled = again, true
 	}
-	if rest == "" || strings.ContainsAny(rest, " \t") {
+	if rest == "" || !printableASCII(rest) {
 		return "", false, false
 	}
 	return rest, doubled, true
+}
+
+// printableASCII reports whether s holds only visible ASCII characters,
+// without spaces.
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
 }
 
 // recordSource starts the request's source: its User-Agent and an empty
@@ -299,7 +316,13 @@ func cutScheme(s string) (string, bool) {
 	if len(s) < len(scheme) || !strings.EqualFold(s[:len(scheme)], scheme) {
 		return "", false
 	}
-	return strings.TrimSpace(s[len(scheme):]), true
+	return trimBlanks(s[len(scheme):]), true
+}
+
+// trimBlanks trims the spaces and tabs HTTP allows around a header value,
+// and nothing else: a non-ASCII space belongs to the token and spoils it.
+func trimBlanks(s string) string {
+	return strings.Trim(s, " \t")
 }
 
 func (a *api) healthz(c echo.Context) error {
