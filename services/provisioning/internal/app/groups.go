@@ -66,7 +66,7 @@ func (p *Provisioning) CreateGroup(
 			return err
 		}
 		if len(memberIDs) > 0 {
-			if err := dir.AddGroupMembers(ctx, group.OrganizationID, group.ID, memberIDs); err != nil {
+			if err := addClientMembers(ctx, dir, caller, group.ID, memberIDs); err != nil {
 				return err
 			}
 		}
@@ -91,7 +91,8 @@ func (p *Provisioning) CreateGroup(
 	return view, nil
 }
 
-// GetGroup returns a group of the caller's organisation.
+// GetGroup returns a group the calling client created. Groups are per
+// client, like users: another client's group is not found.
 func (p *Provisioning) GetGroup(
 	ctx context.Context,
 	caller ScimCaller,
@@ -105,12 +106,15 @@ func (p *Provisioning) GetGroup(
 	if err != nil {
 		return GroupView{}, notFoundAsGroup(asDomainError(err), id)
 	}
+	if group.ClientID != caller.Client.ID {
+		return GroupView{}, groupNotFound(id)
+	}
 	view, err := groupView(ctx, p.store, caller, group, excludeMembers)
 	return view, asDomainError(err)
 }
 
-// ListGroups returns one page of the organisation's groups and the total
-// number that match.
+// ListGroups returns one page of the groups the calling client created and
+// the total number that match.
 func (p *Provisioning) ListGroups(
 	ctx context.Context,
 	caller ScimCaller,
@@ -118,7 +122,8 @@ func (p *Provisioning) ListGroups(
 	excludeMembers bool,
 ) ([]GroupView, int64, error) {
 	query.Normalize()
-	groups, total, err := p.store.Directory().ListGroups(ctx, caller.Organization.ID, query)
+	groups, total, err := p.store.Directory().ListClientGroups(ctx, caller.Organization.ID,
+		caller.Client.ID, query)
 	if err != nil {
 		return nil, 0, asDomainError(err)
 	}
@@ -162,6 +167,9 @@ func (p *Provisioning) ReplaceGroup(
 		orgID := caller.Organization.ID
 		var changed []string
 		group, err := dir.UpdateGroup(ctx, orgID, id, func(g *domain.Group) error {
+			if g.ClientID != caller.Client.ID {
+				return groupNotFound(id)
+			}
 			if err := checkVersion(expectedVersion, g.Version); err != nil {
 				return err
 			}
@@ -192,7 +200,7 @@ func (p *Provisioning) ReplaceGroup(
 				}
 			}
 			if add := missingFrom(currentIDs, memberIDs); len(add) > 0 {
-				if err := dir.AddGroupMembers(ctx, orgID, id, add); err != nil {
+				if err := addClientMembers(ctx, dir, caller, id, add); err != nil {
 					return err
 				}
 			}
@@ -243,6 +251,9 @@ func (p *Provisioning) ModifyGroup(
 		orgID := caller.Organization.ID
 		var changed []string
 		group, err := dir.UpdateGroup(ctx, orgID, id, func(g *domain.Group) error {
+			if g.ClientID != caller.Client.ID {
+				return groupNotFound(id)
+			}
 			if err := checkVersion(expectedVersion, g.Version); err != nil {
 				return err
 			}
@@ -265,7 +276,7 @@ func (p *Provisioning) ModifyGroup(
 			}
 		}
 		if len(add) > 0 {
-			if err := dir.AddGroupMembers(ctx, orgID, id, add); err != nil {
+			if err := addClientMembers(ctx, dir, caller, id, add); err != nil {
 				return err
 			}
 		}
@@ -309,6 +320,9 @@ func (p *Provisioning) DeleteGroup(
 		orgID := caller.Organization.ID
 		// The update locks the row while the version is compared.
 		if _, err := dir.UpdateGroup(ctx, orgID, id, func(g *domain.Group) error {
+			if g.ClientID != caller.Client.ID {
+				return groupNotFound(id)
+			}
 			return checkVersion(expectedVersion, g.Version)
 		}); err != nil {
 			return err
@@ -372,6 +386,40 @@ func visibleMembers(caller ScimCaller, members []domain.GroupMember) []domain.Gr
 		}
 	}
 	return visible
+}
+
+// addClientMembers adds members to a group after making sure each is a
+// user of the calling client: a client may only put in its groups the users
+// it can read, never another client's users or members invited by hand.
+func addClientMembers(
+	ctx context.Context,
+	dir ports.UserDirectory,
+	caller ScimCaller,
+	groupID string,
+	ids []string,
+) error {
+	orgID := caller.Organization.ID
+	var wellFormed []string
+	for _, id := range ids {
+		if !domain.ValidID(id) {
+			return notClientUser(id)
+		}
+		wellFormed = append(wellFormed, id)
+	}
+	found, err := dir.ClientMemberIDs(ctx, orgID, caller.Client.ID, wellFormed)
+	if err != nil {
+		return err
+	}
+	if missing := missingFrom(found, wellFormed); len(missing) > 0 {
+		return notClientUser(missing[0])
+	}
+	return dir.AddGroupMembers(ctx, orgID, groupID, wellFormed)
+}
+
+// notClientUser refuses a group member that is not a user of the caller.
+func notClientUser(id string) error {
+	return domain.Errorf(domain.KindInvalid, "%q is not a user of this SCIM client", id).
+		WithReason(domain.ReasonInvalidValue)
 }
 
 // missingFrom returns the ids of list that are not in other.

@@ -183,7 +183,7 @@ func (p *Provisioning) createUser(
 	if err != nil {
 		return User{}, event, err
 	}
-	return User{Member: member, Groups: groups}, event, nil
+	return User{Member: member, Groups: clientGroups(caller, groups)}, event, nil
 }
 
 // GetUser returns a user linked to the calling client. Members of other
@@ -199,7 +199,7 @@ func (p *Provisioning) GetUser(ctx context.Context, caller ScimCaller, id string
 	if err != nil {
 		return User{}, asDomainError(err)
 	}
-	return User{Member: member, Groups: groups}, nil
+	return User{Member: member, Groups: clientGroups(caller, groups)}, nil
 }
 
 // ListUsers returns one page of the users linked to the calling client and
@@ -229,7 +229,7 @@ func (p *Provisioning) ListUsers(
 		return nil, 0, asDomainError(err)
 	}
 	for _, m := range members {
-		users = append(users, User{Member: m, Groups: groups[m.ID]})
+		users = append(users, User{Member: m, Groups: clientGroups(caller, groups[m.ID])})
 	}
 	return users, total, nil
 }
@@ -286,7 +286,7 @@ func (p *Provisioning) UpdateUser(
 		if err != nil {
 			return err
 		}
-		updated = User{Member: member, Groups: groups}
+		updated = User{Member: member, Groups: clientGroups(caller, groups)}
 		return nil
 	})
 	if err != nil {
@@ -392,6 +392,18 @@ func (p *Provisioning) linkedMember(
 		return domain.Member{}, userNotFound(id)
 	}
 	return member, nil
+}
+
+// clientGroups keeps the groups the caller created: a user's groups
+// attribute names only groups the caller can read under /Groups.
+func clientGroups(caller ScimCaller, groups []domain.Group) []domain.Group {
+	var out []domain.Group
+	for _, g := range groups {
+		if g.ClientID == caller.Client.ID {
+			out = append(out, g)
+		}
+	}
+	return out
 }
 
 // userNotFound is the one answer for a user the caller may not see, so the

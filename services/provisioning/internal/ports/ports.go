@@ -107,10 +107,11 @@ type UserDirectory interface {
 	// with ReasonUniqueness when the displayName is taken.
 	CreateGroup(ctx context.Context, group domain.Group) error
 	Group(ctx context.Context, orgID, groupID string) (domain.Group, error)
-	// ListGroups returns one page of the organisation's groups and the total.
-	ListGroups(
+	// ListClientGroups returns one page of the groups a SCIM client created
+	// and the total number that match the query.
+	ListClientGroups(
 		ctx context.Context,
-		orgID string,
+		orgID, clientID string,
 		query domain.ListQuery,
 	) ([]domain.Group, int64, error)
 	UpdateGroup(
@@ -129,6 +130,9 @@ type UserDirectory interface {
 	AddGroupMembers(ctx context.Context, orgID, groupID string, memberIDs []string) error
 	RemoveGroupMembers(ctx context.Context, orgID, groupID string, memberIDs []string) error
 	RemoveAllGroupMembers(ctx context.Context, orgID, groupID string) error
+	// ClientMemberIDs returns those of ids that name members of the
+	// organisation linked to the SCIM client, in no particular order.
+	ClientMemberIDs(ctx context.Context, orgID, clientID string, ids []string) ([]string, error)
 	// GroupsOfMember returns the groups a member belongs to.
 	GroupsOfMember(ctx context.Context, orgID, memberID string) ([]domain.Group, error)
 	// GroupsOfMembers returns the groups of several members at once, keyed

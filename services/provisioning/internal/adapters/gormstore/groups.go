@@ -131,11 +131,11 @@ func (d directory) loadGroup(
 	return rows[0].domain(), nil
 }
 
-// ListGroups returns one page of the organisation's groups that match the
-// query's filter, and how many match in all.
-func (d directory) ListGroups(
+// ListClientGroups returns one page of the groups a SCIM client created that
+// match the query's filter, and how many match in all.
+func (d directory) ListClientGroups(
 	ctx context.Context,
-	orgID string,
+	orgID, clientID string,
 	query domain.ListQuery,
 ) ([]domain.Group, int64, error) {
 	query.Normalize()
@@ -147,15 +147,15 @@ func (d directory) ListGroups(
 	if err != nil {
 		return nil, 0, err
 	}
-	scope := "g.organization_id = ? AND (" + where + ")"
-	scopeArgs := append([]any{orgID}, args...)
+	scope := "g.organization_id = ? AND g.client_id = ? AND (" + where + ")"
+	scopeArgs := append([]any{orgID, clientID}, args...)
 
 	var total int64
 	err = d.read.WithContext(ctx).
 		Raw("SELECT COUNT(*) FROM groups g WHERE "+scope, scopeArgs...).
 		Scan(&total).Error
 	if err != nil {
-		return nil, 0, storeError("list groups", err)
+		return nil, 0, storeError("list client groups", err)
 	}
 	if query.Count == 0 || total < int64(query.StartIndex) {
 		return []domain.Group{}, total, nil
@@ -167,7 +167,7 @@ func (d directory) ListGroups(
 		append(scopeArgs, query.Count, query.StartIndex-1)...,
 	).Scan(&rows).Error
 	if err != nil {
-		return nil, 0, storeError("list groups", err)
+		return nil, 0, storeError("list client groups", err)
 	}
 	return groupsOf(rows), total, nil
 }
@@ -380,6 +380,28 @@ func (r repos) checkMembership(ctx context.Context, orgID, groupID string, ids [
 			WithReason(domain.ReasonInvalidValue)
 	}
 	return nil
+}
+
+// ClientMemberIDs returns those of ids that name members linked to the
+// client, one query per batch of ids.
+func (d directory) ClientMemberIDs(
+	ctx context.Context,
+	orgID, clientID string,
+	ids []string,
+) ([]string, error) {
+	var out []string
+	for batch := range slices.Chunk(uniqueIDs(ids), idBatch) {
+		var found []string
+		err := d.read.WithContext(ctx).Raw(
+			"SELECT id FROM members WHERE organization_id = ? AND client_id = ? AND id IN ?",
+			orgID, clientID, batch,
+		).Scan(&found).Error
+		if err != nil {
+			return nil, storeError("find client members", err)
+		}
+		out = append(out, found...)
+	}
+	return out, nil
 }
 
 func uniqueIDs(ids []string) []string {

@@ -43,6 +43,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"GroupMembership", testGroupMembership},
 		{"GroupFilters", testGroupFilters},
 		{"GroupIsolation", testGroupIsolation},
+		{"GroupsPerClient", testGroupsPerClient},
 		{"Events", testEvents},
 		{"EventIsolation", testEventIsolation},
 		{"Statistics", testStatistics},
@@ -775,7 +776,7 @@ func testGroups(t *testing.T, s ports.Store) {
 	})
 	wantKind(t, err, domain.KindAlreadyExists)
 
-	list, total, err := dir.ListGroups(ctx(t), f.org.ID, domain.ListQuery{Count: 1, StartIndex: 2})
+	list, total, err := dir.ListClientGroups(ctx(t), f.org.ID, f.client.ID, domain.ListQuery{Count: 1, StartIndex: 2})
 	must(t, err)
 	equal(t, "page", fmt.Sprint(len(list), list[0].ID == other.ID, total), "1 true 2")
 
@@ -949,7 +950,7 @@ func testGroupFilters(t *testing.T, s ports.Store) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			list, total, err := dir.ListGroups(ctx(t), f.org.ID,
+			list, total, err := dir.ListClientGroups(ctx(t), f.org.ID, f.client.ID,
 				domain.ListQuery{Filter: tc.filter, Count: 50})
 			must(t, err)
 			var names []string
@@ -966,7 +967,7 @@ func testGroupFilters(t *testing.T, s ports.Store) {
 		attr("members.$ref", domain.CompareEqual, "x"),
 		attr("title", domain.CompareEqual, "x"),
 	} {
-		_, _, err := dir.ListGroups(ctx(t), f.org.ID, domain.ListQuery{Filter: bad, Count: 5})
+		_, _, err := dir.ListClientGroups(ctx(t), f.org.ID, f.client.ID, domain.ListQuery{Filter: bad, Count: 5})
 		de := wantKind(t, err, domain.KindInvalid)
 		equal(t, "reason", de.Reason, domain.ReasonInvalidFilter)
 	}
@@ -999,7 +1000,7 @@ func testGroupIsolation(t *testing.T, s ports.Store) {
 		domain.KindInvalid)
 	_, err = dir.GroupsOfMember(ctx(t), b.org.ID, alice.ID)
 	wantKind(t, err, domain.KindNotFound)
-	list, total, err := dir.ListGroups(ctx(t), b.org.ID, domain.ListQuery{Count: 10})
+	list, total, err := dir.ListClientGroups(ctx(t), b.org.ID, b.client.ID, domain.ListQuery{Count: 10})
 	must(t, err)
 	equal(t, "groups of b", fmt.Sprint(len(list), total), "1 1")
 
@@ -1233,4 +1234,42 @@ func testConcurrentCreates(t *testing.T, s ports.Store) {
 		equal(t, "reason", de.Reason, domain.ReasonUniqueness)
 	}
 	equal(t, "created", created, 1)
+}
+
+// testGroupsPerClient checks that a client lists only the groups it created,
+// and that ClientMemberIDs names only the members linked to a client.
+func testGroupsPerClient(t *testing.T, s ports.Store) {
+	f := newFixture(t, s)
+	other := f
+	other.client.ID = newID("client")
+	other.client.TokenHash = newID("hash")
+	must(t, s.Clients().CreateClient(ctx(t), other.client))
+	dir := s.Directory()
+
+	mine := f.group("Engineering", 0)
+	must(t, dir.CreateGroup(ctx(t), mine))
+	theirs := other.group("Sales", 1)
+	must(t, dir.CreateGroup(ctx(t), theirs))
+	// displayName stays unique in the organisation, whichever client asks.
+	wantKind(t, dir.CreateGroup(ctx(t), other.group("ENGINEERING", 2)), domain.KindAlreadyExists)
+
+	list, total, err := dir.ListClientGroups(ctx(t), f.org.ID, f.client.ID,
+		domain.ListQuery{Count: 10})
+	must(t, err)
+	equal(t, "groups of the first client", fmt.Sprint(len(list), total), "1 1")
+	equal(t, "listed group", list[0].ID, mine.ID)
+	list, _, err = dir.ListClientGroups(ctx(t), f.org.ID, other.client.ID,
+		domain.ListQuery{Count: 10, Filter: attr("displayName", domain.CompareEqual, "Engineering")})
+	must(t, err)
+	equal(t, "the other client's filter on the first client's group", len(list), 0)
+
+	alice := f.create(t, s, f.member("alice", 0))
+	bob := other.create(t, s, other.member("bob", 1))
+	invited := f.member("carol", 2)
+	invited.ClientID = ""
+	invited = f.create(t, s, invited)
+	found, err := dir.ClientMemberIDs(ctx(t), f.org.ID, f.client.ID,
+		[]string{alice.ID, bob.ID, invited.ID, "nobody"})
+	must(t, err)
+	equal(t, "members of the first client", found, []string{alice.ID})
 }

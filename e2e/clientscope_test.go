@@ -1,0 +1,55 @@
+package e2e
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// TestGroupsArePerClient checks through the real gateway that a second SCIM
+// client of the same organisation cannot see, change or delete the first
+// client's groups, nor put the first client's users in its own groups.
+func TestGroupsArePerClient(t *testing.T) {
+	forEachDatabase(t, func(t *testing.T, s *System) {
+		_, token2 := s.NewClient(t, map[string]any{"autoActivate": true, "allowSyncAttributes": true})
+		ada := s.SCIM(http.MethodPost, "/Users", scimUserBody("ada@example.com", true))
+		expectStatus(t, ada, http.StatusCreated)
+		group := s.SCIM(http.MethodPost, "/Groups", map[string]any{
+			"displayName": "Legal",
+			"members":     []map[string]any{{"value": ada.String("id")}},
+		})
+		expectStatus(t, group, http.StatusCreated)
+		id := group.String("id")
+
+		expectSCIMError(t, s.SCIMAs(token2, http.MethodGet, "/Groups/"+id, nil), http.StatusNotFound, "")
+		list := s.SCIMAs(token2, http.MethodGet,
+			"/Groups?filter="+url.QueryEscape(`displayName eq "Legal"`), nil)
+		expectStatus(t, list, http.StatusOK)
+		if list.Field("totalResults") != float64(0) || strings.Contains(string(list.Raw), "ada@") {
+			t.Errorf("the second client lists the first one's group: %s", list.Raw)
+		}
+		expectSCIMError(t, s.SCIMAs(token2, http.MethodPut, "/Groups/"+id,
+			map[string]any{"displayName": "Stolen"}), http.StatusNotFound, "")
+		expectSCIMError(t, s.SCIMAs(token2, http.MethodPatch, "/Groups/"+id, map[string]any{
+			"schemas":    []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
+			"Operations": []map[string]any{{"op": "remove", "path": "members"}},
+		}), http.StatusNotFound, "")
+		expectSCIMError(t, s.SCIMAs(token2, http.MethodDelete, "/Groups/"+id, nil), http.StatusNotFound, "")
+
+		refused := s.SCIMAs(token2, http.MethodPost, "/Groups", map[string]any{
+			"displayName": "Sales",
+			"members":     []map[string]any{{"value": ada.String("id")}},
+		})
+		expectSCIMError(t, refused, http.StatusBadRequest, "invalidValue")
+		if !strings.Contains(refused.String("detail"), "is not a user of this SCIM client") {
+			t.Errorf("detail = %q", refused.String("detail"))
+		}
+
+		kept := s.SCIM(http.MethodGet, "/Groups/"+id, nil)
+		expectStatus(t, kept, http.StatusOK)
+		if kept.String("displayName") != "Legal" || !strings.Contains(string(kept.Raw), ada.String("id")) {
+			t.Errorf("the first client's group changed: %s", kept.Raw)
+		}
+	})
+}
