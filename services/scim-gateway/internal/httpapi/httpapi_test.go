@@ -614,3 +614,17 @@ func TestRateLimitAnswers429(t *testing.T) {
 		t.Error("another token was limited by the first one's requests")
 	}
 }
+
+func TestTooManyValuesAreRefusedBeforeTheCore(t *testing.T) {
+	h := newHarness(t)
+	emails := make([]string, 15000)
+	for i := range emails {
+		emails[i] = `{"value":"a` + itoa(i) + `@example.com"}`
+	}
+	body := `{"userName":"ada@example.com","emails":[` + strings.Join(emails, ",") + `]}`
+
+	h.do("POST", "/scim/v2/Users", body).expectError(t, http.StatusBadRequest, "invalidValue")
+	if n := h.core.Calls("CreateUser"); n != 0 {
+		t.Errorf("CreateUser called %d times", n)
+	}
+}

@@ -154,6 +154,9 @@ func normalizeValue(def *Attribute, value any, input bool, notes *Notes) (any, e
 		items = []any{value}
 		notes.Note(RuleSingleValueAsList)
 	}
+	if def.maxValues > 0 && len(items) > def.maxValues {
+		return nil, errorf(ErrInvalidValue, "%s has more than %d values", def.Name, def.maxValues)
+	}
 	list := make([]any, 0, len(items))
 	for _, item := range items {
 		v, err := normalizeSingle(def, item, input, notes)

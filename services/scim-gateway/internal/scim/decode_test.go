@@ -3,6 +3,7 @@ package scim
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -125,5 +126,51 @@ func TestParseETag(t *testing.T) {
 		if _, ok := ParseETag(in); ok {
 			t.Errorf("ParseETag(%q) accepted", in)
 		}
+	}
+}
+
+// values renders n values of a multi-valued attribute as a JSON list.
+func values(n int, item func(i int) string) string {
+	items := make([]string, n)
+	for i := range items {
+		items[i] = item(i)
+	}
+	return "[" + strings.Join(items, ",") + "]"
+}
+
+func TestMultiValuedAttributesAreBounded(t *testing.T) {
+	email := func(i int) string { return fmt.Sprintf(`{"value":"a%d@example.com"}`, i) }
+
+	_, err := DecodeUser([]byte(`{"userName":"ada","emails":`+values(MaxMultiValues, email)+`}`), nil)
+	if err != nil {
+		t.Fatalf("%d emails: %v", MaxMultiValues, err)
+	}
+	for _, attr := range []string{"emails", "phoneNumbers", "roles", "addresses", "x509Certificates"} {
+		body := `{"userName":"ada","` + attr + `":` + values(MaxMultiValues+1, email) + `}`
+		_, err := DecodeUser([]byte(body), nil)
+		var scimErr *Error
+		if !errors.As(err, &scimErr) || scimErr.ScimType != ErrInvalidValue {
+			t.Errorf("%s with %d values: error %v, want invalidValue", attr, MaxMultiValues+1, err)
+		}
+	}
+	_, err = DecodeUser([]byte(`{"userName":"ada","emails":`+values(15000, email)+`}`), nil)
+	if err == nil || strings.Contains(err.Error(), "example.com") {
+		t.Errorf("15,000 emails: error %v", err)
+	}
+
+	// A PATCH cannot grow a list past the bound either.
+	u, _ := DecodeUser([]byte(`{"userName":"ada","emails":`+values(MaxMultiValues, email)+`}`), nil)
+	_, err = ApplyUserPatch(u, []PatchOperation{{Op: OpAdd, Path: "emails",
+		Value: []any{map[string]any{"value": "one-more@example.com"}}}}, nil)
+	var scimErr *Error
+	if !errors.As(err, &scimErr) || scimErr.ScimType != ErrInvalidValue {
+		t.Errorf("PATCH to %d emails: error %v, want invalidValue", MaxMultiValues+1, err)
+	}
+
+	// Group members are bounded by the body and the operation count only.
+	member := func(i int) string { return fmt.Sprintf(`{"value":"u-%d"}`, i) }
+	g, err := DecodeGroup([]byte(`{"displayName":"All","members":`+values(5000, member)+`}`), nil)
+	if err != nil || len(g.Members) != 5000 {
+		t.Errorf("group of 5000 members: %d, %v", len(g.Members), err)
 	}
 }

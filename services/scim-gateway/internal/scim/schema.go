@@ -41,7 +41,18 @@ type Attribute struct {
 	Uniqueness     string       `json:"uniqueness"`
 	ReferenceTypes []string     `json:"referenceTypes,omitempty"`
 	SubAttributes  []*Attribute `json:"subAttributes,omitempty"`
+
+	// maxValues bounds the values of a multi-valued attribute; 0 leaves
+	// it to the bound on the request body.
+	maxValues int
 }
+
+// MaxMultiValues bounds the values of each multi-valued attribute of a User
+// (emails, phoneNumbers, roles, …), as the core does. Real identity
+// providers send a handful; thousands only hold the core's writer. Group
+// members are not bounded by it: they are bounded by the request body and
+// MaxPatchOperations.
+const MaxMultiValues = 100
 
 // Sub returns the sub-attribute called name, compared case-insensitively, or
 // nil.
@@ -90,7 +101,8 @@ func attr(name, description string, opts ...func(*Attribute)) *Attribute {
 }
 
 func typed(t string) func(*Attribute) { return func(a *Attribute) { a.Type = t } }
-func multi(a *Attribute)              { a.MultiValued = true }
+func multi(a *Attribute)              { a.MultiValued, a.maxValues = true, MaxMultiValues }
+func manyValues(a *Attribute)         { a.maxValues = 0 }
 func required(a *Attribute)           { a.Required = true }
 func caseExact(a *Attribute)          { a.CaseExact = true }
 func readOnly(a *Attribute)           { a.Mutability = ReadOnly }
@@ -224,7 +236,7 @@ var GroupSchema = &Schema{
 	Attributes: []*Attribute{
 		attr("displayName", "The name of the group, unique in the organisation.", required,
 			serverUnique),
-		attr("members", "The members of the group.", multi, subs(
+		attr("members", "The members of the group.", multi, manyValues, subs(
 			attr("value", "The id of the member.", immutable),
 			attr("$ref", "The URI of the member.", immutable, refs("User")),
 			attr("display", "The member's display name.", readOnly),
