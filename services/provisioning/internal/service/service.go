@@ -192,17 +192,14 @@ func Run(ctx context.Context, opts Options) error {
 
 	serveCtx, stopServing := context.WithCancel(ctx)
 	defer stopServing()
-	handler, err := grpcserver.NewAdminHTTPHandler(serveCtx, conn, store.Ping)
+	handler, err := grpcserver.NewAdminHTTPHandler(serveCtx, conn, store.Ping,
+		grpcserver.WithAdminHTTPLogger(logger))
 	if err != nil {
 		grpcListener.Close()
 		httpListener.Close()
 		return err
 	}
-	httpServer := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
+	httpServer := newAdminHTTPServer(handler, logger)
 
 	errs := make(chan error, 2)
 	go func() {
@@ -253,6 +250,31 @@ func Run(ctx context.Context, opts Options) error {
 	<-sealerDone
 	logger.Info("provisioning core stopped")
 	return runErr
+}
+
+// Timeouts of the admin HTTP server. Admin answers are small and quick, so
+// the bounds are short: a client that sends a request slowly, or reads an
+// answer slowly, holds a connection for seconds, not forever. The export of
+// the provisioning log streams for as long as the log needs and moves its
+// own deadlines forward page by page.
+const (
+	adminReadHeaderTimeout = 10 * time.Second
+	adminReadTimeout       = 30 * time.Second
+	adminWriteTimeout      = 60 * time.Second
+	adminIdleTimeout       = 2 * time.Minute
+	adminMaxHeaderBytes    = 64 << 10
+)
+
+func newAdminHTTPServer(handler http.Handler, logger *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: adminReadHeaderTimeout,
+		ReadTimeout:       adminReadTimeout,
+		WriteTimeout:      adminWriteTimeout,
+		IdleTimeout:       adminIdleTimeout,
+		MaxHeaderBytes:    adminMaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
 }
 
 // shutdown drains both servers, each within shutdownTimeout. HTTP goes
