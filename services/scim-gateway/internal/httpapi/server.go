@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -87,7 +88,7 @@ func New(opts Options) *echo.Echo {
 	e.GET("/readyz", a.readyz)
 
 	g := e.Group(BasePath, a.limitBody, a.checkContentType, a.recordSource, a.authenticate,
-		a.limitRate)
+		a.limitRate, a.checkPathID)
 	g.GET("/Users", a.listUsers)
 	g.POST("/Users", a.createUser)
 	g.POST("/Users/.search", a.searchUsers)
@@ -286,6 +287,44 @@ func printableASCII(s string) bool {
 		}
 	}
 	return true
+}
+
+// checkPathID refuses an id in the URL path that holds a control character
+// (a NUL from %00, say) before it reaches the core. Echo leaves a path
+// parameter escaped when the request escaped it in a way Go would not
+// (%1f rather than %1F), so the id is unescaped here, the same whatever
+// the case of its escapes.
+func (a *api) checkPathID(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id := c.Param("id")
+		if id == "" {
+			return next(c)
+		}
+		if strings.Contains(id, "%") {
+			unescaped, err := url.PathUnescape(id)
+			if err != nil {
+				return &scim.Error{ScimType: scim.ErrInvalidValue,
+					Detail: "the id in the path is not well-formed"}
+			}
+			id = unescaped
+			setParam(c, "id", id)
+		}
+		if err := scim.CheckID(id); err != nil {
+			return err
+		}
+		return next(c)
+	}
+}
+
+// setParam replaces the value of one path parameter.
+func setParam(c echo.Context, name, value string) {
+	values := slices.Clone(c.ParamValues())
+	for i, n := range c.ParamNames() {
+		if n == name && i < len(values) {
+			values[i] = value
+		}
+	}
+	c.SetParamValues(values...)
 }
 
 // recordSource starts the request's source: its User-Agent and an empty

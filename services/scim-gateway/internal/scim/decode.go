@@ -41,7 +41,14 @@ func DecodeUser(body []byte, notes *Notes) (User, error) {
 	if err != nil {
 		return User{}, err
 	}
-	return userFromDocument(doc)
+	u, err := userFromDocument(doc)
+	if err != nil {
+		return User{}, err
+	}
+	if err := checkUserText(u); err != nil {
+		return User{}, err
+	}
+	return u, nil
 }
 
 // DecodeGroup reads a Group from a request body, as leniently as DecodeUser.
@@ -53,6 +60,9 @@ func DecodeGroup(body []byte, notes *Notes) (Group, error) {
 
 	var g Group
 	if err := convert(doc, &g); err != nil {
+		return Group{}, err
+	}
+	if err := checkGroupText(g); err != nil {
 		return Group{}, err
 	}
 	return g, nil
@@ -234,6 +244,9 @@ func normalizeSingle(def *Attribute, value any, input bool, notes *Notes) (any, 
 	default:
 		switch v := value.(type) {
 		case string:
+			if hasNUL(v) {
+				return nil, errorf(ErrInvalidValue, "%s must not contain a NUL character", def.Name)
+			}
 			return v, nil
 		case json.Number:
 			// Employee numbers and the like arrive as JSON numbers from

@@ -493,6 +493,11 @@ func (p *parser) quoted() (string, error) {
 			if err := json.Unmarshal([]byte(p.src[start:p.pos]), &s); err != nil {
 				return "", p.fail("invalid string %s", p.src[start:p.pos])
 			}
+			if hasNUL(s) {
+				// No stored value holds NUL, and Postgres cannot compare
+				// with one.
+				return "", p.fail("a string must not contain a NUL character")
+			}
 			return s, nil
 		}
 		p.pos++

@@ -78,6 +78,9 @@ func (pl *groupPlanner) apply(op PatchOperation) error {
 			return errorf(ErrInvalidFilter, `members can be selected only by value eq "id"`)
 		}
 		for _, id := range ids {
+			if err := checkIdentifier("members.value", id); err != nil {
+				return err
+			}
 			pl.removeMember(id)
 		}
 		return nil
@@ -108,12 +111,18 @@ func (pl *groupPlanner) applyKey(opName, key string, value any) error {
 		if !ok || strings.TrimSpace(name) == "" {
 			return errorf(ErrInvalidValue, "displayName must be a non-empty string")
 		}
+		if err := checkText("displayName", name); err != nil {
+			return err
+		}
 		pl.change.DisplayName = &name
 		return nil
 	case "externalid":
 		id, ok := value.(string)
 		if !ok && value != nil {
 			return errorf(ErrInvalidValue, "externalId must be a string")
+		}
+		if err := checkIdentifier("externalId", id); err != nil {
+			return err
 		}
 		pl.change.ExternalID = &id
 		return nil
@@ -193,6 +202,9 @@ func memberIDs(value any) ([]string, error) {
 		}
 		if strings.TrimSpace(id) == "" {
 			return nil, errorf(ErrInvalidValue, "every member needs a value with the user id")
+		}
+		if err := checkIdentifier("members.value", id); err != nil {
+			return nil, err
 		}
 		ids = append(ids, id)
 	}

@@ -110,6 +110,9 @@ func ApplyUserPatch(u User, ops []PatchOperation, notes *Notes) (User, error) {
 	if out.UserName == "" {
 		return User{}, errorf(ErrMutability, "userName is required and cannot be removed")
 	}
+	if err := checkUserText(out); err != nil {
+		return User{}, err
+	}
 	if out.Active == nil {
 		// A removed active attribute is unassigned, and an unassigned
 		// active flag does not mean the user is active.
