@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	provisioningv1 "github.com/craevidence/scim-provisioning/api/gen/craevidence/provisioning/v1"
 )
 
 // TestGroupsArePerClient checks through the real gateway that a second SCIM
@@ -50,6 +52,57 @@ func TestGroupsArePerClient(t *testing.T) {
 		expectStatus(t, kept, http.StatusOK)
 		if kept.String("displayName") != "Legal" || !strings.Contains(string(kept.Raw), ada.String("id")) {
 			t.Errorf("the first client's group changed: %s", kept.Raw)
+		}
+	})
+}
+
+// TestSCIMCannotLockTheOrganisationOut checks through the real gateway that
+// a SCIM client can neither take over an owner invited by hand with the
+// owner's email alone, nor deactivate or erase the organisation's last
+// active owner.
+func TestSCIMCannotLockTheOrganisationOut(t *testing.T) {
+	forEachDatabase(t, func(t *testing.T, s *System) {
+		_, token := s.NewClient(t, map[string]any{
+			"autoActivate": true, "allowSyncAttributes": true, "allowDeletion": true,
+		})
+		dir, ctx := s.Directory(t)
+		added, err := dir.AddMember(ctx, &provisioningv1.AddMemberRequest{
+			OrganizationId: s.Organization, Email: "owner@example.com",
+			Role: provisioningv1.MemberRole_MEMBER_ROLE_OWNER,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := added.GetMember().GetId()
+
+		byEmail := scimUserBody("mallory", true)
+		byEmail["emails"] = []map[string]any{{"value": "owner@example.com", "type": "work"}}
+		expectSCIMError(t, s.SCIMAs(token, http.MethodPost, "/Users", byEmail),
+			http.StatusConflict, "uniqueness")
+		inactive := s.SCIMAs(token, http.MethodPost, "/Users", scimUserBody("owner@example.com", false))
+		expectSCIMError(t, inactive, http.StatusConflict, "mutability")
+		if !strings.Contains(inactive.String("detail"), "last active owner") {
+			t.Errorf("detail = %q", inactive.String("detail"))
+		}
+
+		adopted := s.SCIMAs(token, http.MethodPost, "/Users", scimUserBody("owner@example.com", true))
+		expectStatus(t, adopted, http.StatusCreated)
+		if adopted.String("id") != id {
+			t.Fatalf("adopted %s, want the owner %s", adopted.String("id"), id)
+		}
+		expectSCIMError(t, s.SCIMAs(token, http.MethodPatch, "/Users/"+id, patchActive(false)),
+			http.StatusConflict, "mutability")
+		expectSCIMError(t, s.SCIMAs(token, http.MethodDelete, "/Users/"+id, nil),
+			http.StatusConflict, "mutability")
+
+		m, ok := s.MemberByID(t, id)
+		if !ok || m.Status != "MEMBER_STATUS_ACTIVE" || m.UserName != "owner@example.com" ||
+			m.Role != "MEMBER_ROLE_OWNER" {
+			t.Errorf("owner after the refused requests = %+v", m)
+		}
+		if got := countEvents(s.EventsAs(t, s.AdminToken, "memberId="+id)); got["user.update/failed"] != 1 ||
+			got["user.erase/failed"] != 1 {
+			t.Errorf("events of the owner = %v", got)
 		}
 	})
 }

@@ -155,8 +155,14 @@ func (p *Provisioning) createUser(
 			"a member with this userName or email already exists").
 			WithReason(domain.ReasonUniqueness)
 	}
+	if err := domain.CheckAdoption(existing, user); err != nil {
+		return User{}, event, err
+	}
 	if decision == domain.MatchReactivate && user.Active {
 		event.Operation = domain.OpUserReactivate
+	}
+	if err := lockOwners(ctx, dir, existing); err != nil {
+		return User{}, event, err
 	}
 
 	var changed []string
@@ -168,8 +174,12 @@ func (p *Provisioning) createUser(
 				"a member with this userName or email already exists").
 				WithReason(domain.ReasonUniqueness)
 		}
+		if err := domain.CheckAdoption(*m, user); err != nil {
+			return err
+		}
+		before := *m
 		changed = m.Link(caller.Client, user, now)
-		return nil
+		return guardLastOwner(ctx, dir, before, m)
 	})
 	if err != nil {
 		return User{}, event, err
@@ -260,6 +270,14 @@ func (p *Provisioning) UpdateUser(
 	var updated User
 	err := p.store.Transaction(ctx, func(tx ports.Repositories) error {
 		dir := tx.Directory()
+		current, err := dir.Member(ctx, caller.Organization.ID, id)
+		if err != nil {
+			return err
+		}
+		if err := lockOwners(ctx, dir, current); err != nil {
+			return err
+		}
+
 		var changed []string
 		wasActive := false
 		member, err := dir.UpdateMember(ctx, caller.Organization.ID, id, func(m *domain.Member) error {
@@ -270,8 +288,9 @@ func (p *Provisioning) UpdateUser(
 				return err
 			}
 			wasActive = m.ScimActive
+			before := *m
 			changed = m.ApplyUpdate(user, caller.Client.SyncAttributes, p.now())
-			return nil
+			return guardLastOwner(ctx, dir, before, m)
 		})
 		if err != nil {
 			return err
@@ -335,6 +354,13 @@ func (p *Provisioning) DeleteUser(
 	err := p.store.Transaction(ctx, func(tx ports.Repositories) error {
 		dir := tx.Directory()
 		orgID := caller.Organization.ID
+		current, err := dir.Member(ctx, orgID, id)
+		if err != nil {
+			return err
+		}
+		if err := lockOwners(ctx, dir, current); err != nil {
+			return err
+		}
 		check := func(m domain.Member) error {
 			if m.ClientID != caller.Client.ID {
 				return userNotFound(id)
@@ -346,7 +372,10 @@ func (p *Provisioning) DeleteUser(
 			// UpdateMember locks the row while the scope and version are
 			// checked, so a concurrent change cannot slip in before the erase.
 			if _, err := dir.UpdateMember(ctx, orgID, id, func(m *domain.Member) error {
-				return check(*m)
+				if err := check(*m); err != nil {
+					return err
+				}
+				return guardLastOwner(ctx, dir, *m, nil)
 			}); err != nil {
 				return err
 			}
@@ -358,8 +387,9 @@ func (p *Provisioning) DeleteUser(
 				if err := check(*m); err != nil {
 					return err
 				}
+				before := *m
 				m.Unlink(p.now())
-				return nil
+				return guardLastOwner(ctx, dir, before, m)
 			}); err != nil {
 				return err
 			}
@@ -392,6 +422,45 @@ func (p *Provisioning) linkedMember(
 		return domain.Member{}, userNotFound(id)
 	}
 	return member, nil
+}
+
+// ownersKey names the lock that serialises the SCIM changes of an
+// organisation's owners, so that two clients deactivating its last two
+// owners at once cannot both see the other one still active.
+func ownersKey(orgID string) string { return "owners:" + orgID }
+
+// lockOwners takes the owners lock when the member is an owner. Roles never
+// change through SCIM, so the role read before the lock still holds. It is
+// taken after any identity lock of the same transaction, always in that
+// order, so the two kinds of lock cannot deadlock.
+func lockOwners(ctx context.Context, dir ports.UserDirectory, m domain.Member) error {
+	if m.Role != domain.RoleOwner {
+		return nil
+	}
+	return dir.LockKeys(ctx, []string{ownersKey(m.OrganizationID)})
+}
+
+// guardLastOwner refuses a change that takes away the organisation's last
+// active owner: after is the member as the change leaves it, nil when the
+// member is erased. Through SCIM an organisation must never lock itself out.
+func guardLastOwner(
+	ctx context.Context,
+	dir ports.UserDirectory,
+	before domain.Member,
+	after *domain.Member,
+) error {
+	if !before.IsActiveOwner() || (after != nil && after.IsActiveOwner()) {
+		return nil
+	}
+	// The member is still stored as an active owner, so it is counted.
+	owners, err := dir.CountActiveOwners(ctx, before.OrganizationID)
+	if err != nil {
+		return err
+	}
+	if owners <= 1 {
+		return domain.LastOwnerError()
+	}
+	return nil
 }
 
 // clientGroups keeps the groups the caller created: a user's groups

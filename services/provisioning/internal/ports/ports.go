@@ -102,6 +102,14 @@ type UserDirectory interface {
 	EraseMember(ctx context.Context, orgID, memberID string) error
 	// UnlinkClientMembers removes every member from a client's management.
 	UnlinkClientMembers(ctx context.Context, orgID, clientID string) error
+	// LockKeys serialises the transactions that name the same keys, such
+	// as a userName or an email of one organisation, until they end. Call
+	// it inside Store.Transaction, before reading what the keys guard, and
+	// once per transaction for each kind of key, in the order the
+	// application documents (identities first, then owners).
+	LockKeys(ctx context.Context, keys []string) error
+	// CountActiveOwners counts the organisation's owners who may log in.
+	CountActiveOwners(ctx context.Context, orgID string) (int64, error)
 
 	// CreateGroup stores a new group. It returns a KindAlreadyExists error
 	// with ReasonUniqueness when the displayName is taken.

@@ -1,0 +1,131 @@
+package app_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/craevidence/scim-provisioning/services/provisioning/internal/app"
+	"github.com/craevidence/scim-provisioning/services/provisioning/internal/domain"
+	"github.com/craevidence/scim-provisioning/services/provisioning/internal/ports"
+)
+
+func wantReason(t *testing.T, err error, kind domain.Kind, reason string) {
+	t.Helper()
+	wantKind(t, err, kind)
+	var de *domain.Error
+	if !errors.As(err, &de) || de.Reason != reason {
+		t.Fatalf("error %v has reason %q, want %q", err, de.Reason, reason)
+	}
+}
+
+// TestPrivilegedMembersAreNotAdoptedByEmailAlone checks that a create whose
+// userName differs from an owner's or admin's, with that member's email,
+// neither links nor renames the member, while a plain member is still
+// adopted by email.
+func TestPrivilegedMembersAreNotAdoptedByEmailAlone(t *testing.T) {
+	forEachStore(t, func(t *testing.T, f *fixture) {
+		ctx := testContext()
+		caller, _ := f.newClient(t, allOn())
+		for _, role := range []domain.Role{domain.RoleOwner, domain.RoleAdmin, domain.RoleMember} {
+			email := string(role) + "@example.com"
+			invited, err := f.directory.AddMember(ctx, domain.Invitation{
+				OrganizationID: f.org.ID, Email: email, Role: role,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sent := user("someone-"+string(role), true)
+			sent.Profile.Emails = []domain.MultiValue{{Value: email, Type: "work"}}
+
+			created, err := f.provisioning.CreateUser(ctx, caller, sent)
+			if role == domain.RoleMember {
+				if err != nil || created.Member.ID != invited.ID {
+					t.Errorf("member adopted by email: %v (%s)", err, created.Member.ID)
+				}
+				continue
+			}
+			wantReason(t, err, domain.KindAlreadyExists, domain.ReasonUniqueness)
+			m := f.member(t, invited.ID)
+			if m.UserName != email || m.ClientID != "" || m.Status != domain.StatusActive {
+				t.Errorf("%s after the refused create: userName %q client %q status %s",
+					role, m.UserName, m.ClientID, m.Status)
+			}
+		}
+	})
+}
+
+// TestLastActiveOwnerCannotBeRemovedThroughSCIM checks every SCIM path that
+// could lock the organisation out: an adoption with active false, an update
+// to active false, and a DELETE with and without allow deletion. Once the
+// organisation has a second active owner, the first may go.
+func TestLastActiveOwnerCannotBeRemovedThroughSCIM(t *testing.T) {
+	forEachStore(t, func(t *testing.T, f *fixture) {
+		ctx := testContext()
+		caller, _ := f.newClient(t, allOn())
+		owner, err := f.directory.AddMember(ctx, domain.Invitation{
+			OrganizationID: f.org.ID, Email: "owner@example.com", Role: domain.RoleOwner,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		_, err = f.provisioning.CreateUser(ctx, caller, user("owner@example.com", false))
+		wantReason(t, err, domain.KindConflict, domain.ReasonMutability)
+		if m := f.member(t, owner.ID); m.Status != domain.StatusActive || m.ClientID != "" {
+			t.Fatalf("owner after a refused inactive adoption: %+v", m)
+		}
+
+		adopted, err := f.provisioning.CreateUser(ctx, caller, user("owner@example.com", true))
+		if err != nil || adopted.Member.ID != owner.ID {
+			t.Fatalf("adopt the owner: %v", err)
+		}
+		_, err = f.provisioning.UpdateUser(ctx, caller, owner.ID, user("owner@example.com", false), 0)
+		wantReason(t, err, domain.KindConflict, domain.ReasonMutability)
+		err = f.provisioning.DeleteUser(ctx, caller, owner.ID, 0)
+		wantReason(t, err, domain.KindConflict, domain.ReasonMutability)
+
+		_, err = f.clients.Update(ctx, f.owner, caller.Client.ID,
+			app.ClientChanges{AllowDeletion: ptr(true)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		eraser := f.authenticate(t, mustToken(t, f, caller))
+		err = f.provisioning.DeleteUser(ctx, eraser, owner.ID, 0)
+		wantReason(t, err, domain.KindConflict, domain.ReasonMutability)
+
+		m := f.member(t, owner.ID)
+		if !m.CanLogIn() || m.Role != domain.RoleOwner || m.ClientID != caller.Client.ID {
+			t.Fatalf("the last owner after refused changes: %+v", m)
+		}
+		failed := 0
+		for _, e := range f.events(t, ports.EventQuery{MemberID: owner.ID}) {
+			if e.Outcome == domain.OutcomeFailed && e.ErrorCode == "conflict" {
+				failed++
+			}
+		}
+		if failed != 4 {
+			t.Errorf("failed conflict events of the owner = %d, want 4", failed)
+		}
+
+		if _, err := f.directory.AddMember(ctx, domain.Invitation{
+			OrganizationID: f.org.ID, Email: "second@example.com", Role: domain.RoleOwner,
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.provisioning.UpdateUser(ctx, eraser, owner.ID,
+			user("owner@example.com", false), 0); err != nil {
+			t.Fatalf("deactivate one of two owners: %v", err)
+		}
+	})
+}
+
+// mustToken rotates the client's token and returns the new one, so the test
+// can authenticate the client with its changed settings.
+func mustToken(t *testing.T, f *fixture, caller app.ScimCaller) string {
+	t.Helper()
+	_, token, err := f.clients.RotateToken(testContext(), f.owner, caller.Client.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return token
+}
