@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"errors"
+	"math"
 	"strconv"
 	"strings"
 
@@ -101,9 +103,15 @@ func (lr listRequest) sorted(sortBy, sortOrder string) (listRequest, error) {
 	return lr, nil
 }
 
+// MaxStartIndex is the largest startIndex the core can be asked for (its
+// field is an int32). A larger one is read as this one: no organisation
+// holds that many resources, so both give the same empty page, and the
+// answer's startIndex is the one the page was read from.
+const MaxStartIndex = math.MaxInt32
+
 // newListRequest applies the paging rules of RFC 7644 §3.4.2.4: a
 // startIndex below 1 counts as 1, a negative count as 0, and count is capped
-// at MaxCount.
+// at MaxCount; startIndex is capped at MaxStartIndex.
 func newListRequest(
 	filter string,
 	start, count int,
@@ -118,7 +126,7 @@ func newListRequest(
 		}
 		lr.query.Filter = f
 	}
-	lr.query.StartIndex = max(start, 1)
+	lr.query.StartIndex = min(max(start, 1), MaxStartIndex)
 	lr.query.Count = min(max(count, 0), MaxCount)
 
 	p, err := scim.ParseProjection(attrs, excluded)
@@ -129,15 +137,18 @@ func newListRequest(
 	return lr, nil
 }
 
+// intParam reads an integer query parameter. An integer too large for an
+// int is read as the largest one (and a too negative one as the smallest),
+// since paging clamps it anyway; only what is no integer is refused.
 func intParam(text, name string, fallback int) (int, error) {
 	if text == "" {
 		return fallback, nil
 	}
-	n, err := strconv.Atoi(strings.TrimSpace(text))
-	if err != nil {
+	n, err := strconv.ParseInt(strings.TrimSpace(text), 10, 0)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
 		return 0, &scim.Error{ScimType: scim.ErrInvalidValue, Detail: name + " must be an integer"}
 	}
-	return n, nil
+	return int(n), nil
 }
 
 // listResponse renders a ListResponse; the paging fields are integers, as

@@ -7,6 +7,7 @@ package coregrpc
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -155,8 +156,8 @@ func (c *Client) ListUsers(ctx context.Context, q core.ListQuery) (core.UserPage
 	}
 	resp, err := c.scim.ListUsers(outgoing(ctx), &pb.ListUsersRequest{
 		Filter:     filter,
-		StartIndex: int32(q.StartIndex),
-		Count:      int32(q.Count),
+		StartIndex: clampInt32(q.StartIndex),
+		Count:      clampInt32(q.Count),
 		SortBy:     q.SortBy,
 		SortOrder:  sortOrderToProto(q),
 	})
@@ -232,8 +233,8 @@ func (c *Client) ListGroups(ctx context.Context, q core.ListQuery) (core.GroupPa
 	}
 	resp, err := c.scim.ListGroups(outgoing(ctx), &pb.ListGroupsRequest{
 		Filter:         filter,
-		StartIndex:     int32(q.StartIndex),
-		Count:          int32(q.Count),
+		StartIndex:     clampInt32(q.StartIndex),
+		Count:          clampInt32(q.Count),
 		SortBy:         q.SortBy,
 		SortOrder:      sortOrderToProto(q),
 		ExcludeMembers: q.ExcludeMembers,
@@ -372,6 +373,14 @@ func fromStatus(err error) error {
 }
 
 var _ core.Provisioning = (*Client)(nil)
+
+// clampInt32 converts paging numbers for the protobuf fields without the
+// wrap-around of a plain conversion, which would turn a huge startIndex
+// into a small or negative one. The HTTP layer clamps already; this keeps
+// the adapter safe on its own.
+func clampInt32(n int) int32 {
+	return int32(min(max(n, math.MinInt32), math.MaxInt32))
+}
 
 // sortOrderToProto leaves the order unspecified when nothing is sorted.
 func sortOrderToProto(q core.ListQuery) pb.SortOrder {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"sync"
 	"testing"
@@ -422,5 +423,21 @@ func TestAnAnswerOverTheLimitIsInternalNotRateLimited(t *testing.T) {
 	var coreErr *core.Error
 	if !errors.As(err, &coreErr) || coreErr.Kind != core.KindInternal || coreErr.RetryAfter != 0 {
 		t.Fatalf("error = %#v, want an internal core error", err)
+	}
+}
+
+func TestPagingNumbersAreNotWrappedAround(t *testing.T) {
+	fake, client := start(t)
+
+	_, err := client.ListUsers(callContext(), core.ListQuery{StartIndex: 1 << 31, Count: 1<<32 + 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake.mu.Lock()
+	req := fake.listReq
+	fake.mu.Unlock()
+	if req.GetStartIndex() != math.MaxInt32 || req.GetCount() != math.MaxInt32 {
+		t.Errorf("startIndex %d count %d, want both clamped to %d",
+			req.GetStartIndex(), req.GetCount(), math.MaxInt32)
 	}
 }
