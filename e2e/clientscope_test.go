@@ -1,9 +1,11 @@
 package e2e
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	provisioningv1 "github.com/craevidence/scim-provisioning/api/gen/craevidence/provisioning/v1"
@@ -103,6 +105,46 @@ func TestSCIMCannotLockTheOrganisationOut(t *testing.T) {
 		if got := countEvents(s.EventsAs(t, s.AdminToken, "memberId="+id)); got["user.update/failed"] != 1 ||
 			got["user.erase/failed"] != 1 {
 			t.Errorf("events of the owner = %v", got)
+		}
+	})
+}
+
+// TestConcurrentCreatesWithOneEmail sends 40 POSTs at once that share an
+// email and differ in userName: one member is created, every other request
+// is a uniqueness conflict.
+func TestConcurrentCreatesWithOneEmail(t *testing.T) {
+	forEachDatabase(t, func(t *testing.T, s *System) {
+		const n = 40
+		statuses := make([]int, n)
+		scimTypes := make([]string, n)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				body := scimUserBody(fmt.Sprintf("person-%d", i), true)
+				body["emails"] = []map[string]any{{"value": "shared@example.com", "type": "work"}}
+				r := s.SCIM(http.MethodPost, "/Users", body)
+				statuses[i], scimTypes[i] = r.Status, r.String("scimType")
+			}()
+		}
+		close(start)
+		wg.Wait()
+
+		created := 0
+		for i, status := range statuses {
+			switch {
+			case status == http.StatusCreated:
+				created++
+			case status == http.StatusConflict && scimTypes[i] == "uniqueness":
+			default:
+				t.Errorf("request %d: status %d scimType %q", i, status, scimTypes[i])
+			}
+		}
+		if members := s.MembersAs(t, s.AdminToken); created != 1 || len(members) != 1 {
+			t.Fatalf("%d created, %d members; want exactly one", created, len(members))
 		}
 	})
 }

@@ -109,6 +109,11 @@ func (d *Directory) AddMember(ctx context.Context, inv domain.Invitation) (domai
 	event.MemberID = member.ID
 	event.ChangedAttributes = []string{"userName", "emails", "role"}
 	err := d.store.Transaction(ctx, func(tx ports.Repositories) error {
+		err := lockIdentities(ctx, tx.Directory(), inv.OrganizationID, inv.UserName,
+			[]string{inv.Email})
+		if err != nil {
+			return err
+		}
 		matches, err := tx.Directory().FindMatches(ctx, inv.OrganizationID, inv.UserName,
 			[]string{inv.Email})
 		if err != nil {

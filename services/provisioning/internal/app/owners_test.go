@@ -2,6 +2,8 @@ package app_test
 
 import (
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/craevidence/scim-provisioning/services/provisioning/internal/app"
@@ -128,4 +130,44 @@ func mustToken(t *testing.T, f *fixture, caller app.ScimCaller) string {
 		t.Fatal(err)
 	}
 	return token
+}
+
+// TestConcurrentCreatesWithOneEmail sends 40 creates at once with one email
+// and different userNames: exactly one member results, the rest are
+// uniqueness conflicts, on every database.
+func TestConcurrentCreatesWithOneEmail(t *testing.T) {
+	forEachStore(t, func(t *testing.T, f *fixture) {
+		ctx := testContext()
+		caller, _ := f.newClient(t, allOn())
+
+		const attempts = 40
+		var wg sync.WaitGroup
+		errs := make([]error, attempts)
+		for i := range attempts {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				u := user(fmt.Sprintf("user-%d", i), true)
+				u.Profile.Emails = []domain.MultiValue{{Value: "Shared@example.com", Type: "work"}}
+				_, errs[i] = f.provisioning.CreateUser(ctx, caller, u)
+			}()
+		}
+		wg.Wait()
+
+		succeeded := 0
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				succeeded++
+			case domain.IsKind(err, domain.KindAlreadyExists):
+			default:
+				t.Errorf("unexpected error: %v", err)
+			}
+		}
+		members, _, err := f.members.List(ctx, f.owner, ports.Page{Size: 100})
+		if err != nil || succeeded != 1 || len(members) != 1 {
+			t.Fatalf("%d creates succeeded, %d members (%v): want exactly one", succeeded,
+				len(members), err)
+		}
+	})
 }

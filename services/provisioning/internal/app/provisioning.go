@@ -123,6 +123,12 @@ func (p *Provisioning) createUser(
 	dir := tx.Directory()
 	now := p.now()
 
+	// Matching reads, then writes: without a lock two creates of the same
+	// person would both find nothing under READ COMMITTED, and emails have
+	// no unique constraint to stop the second.
+	if err := lockIdentities(ctx, dir, orgID, user.UserName, user.Profile.EmailValues()); err != nil {
+		return User{}, event, err
+	}
 	matches, err := dir.FindMatches(ctx, orgID, user.UserName, user.Profile.EmailValues())
 	if err != nil {
 		return User{}, event, err
@@ -422,6 +428,25 @@ func (p *Provisioning) linkedMember(
 		return domain.Member{}, userNotFound(id)
 	}
 	return member, nil
+}
+
+// lockIdentities serialises the transactions that create or change a
+// member with the same userName or one of the same emails in the
+// organisation, and nothing else: the keys are the identities themselves,
+// so unrelated creates never wait for each other and no row becomes hot.
+func lockIdentities(
+	ctx context.Context,
+	dir ports.UserDirectory,
+	orgID, userName string,
+	emails []string,
+) error {
+	keys := []string{"userName:" + orgID + ":" + domain.UserNameKey(userName)}
+	for _, e := range emails {
+		if k := domain.EmailKey(e); k != "" {
+			keys = append(keys, "email:"+orgID+":"+k)
+		}
+	}
+	return dir.LockKeys(ctx, keys)
 }
 
 // ownersKey names the lock that serialises the SCIM changes of an
