@@ -1,10 +1,13 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"math/rand/v2"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -12,9 +15,19 @@ import (
 	"github.com/craevidence/scim-provisioning/services/scim-gateway/internal/scim"
 )
 
-// patchAttempts bounds how often a PATCH without If-Match is re-applied
-// when another writer changed the user between our read and our write.
-const patchAttempts = 3
+// A PATCH without If-Match is re-applied when another writer changed the
+// user between its read and its write. Identity providers send bursts of
+// PATCHes to one user (Entra ID's attribute sync, say), so a lost race is
+// retried up to patchAttempts times, after a jittered pause that grows
+// from patchBackoffBase up to patchBackoffMax, and never beyond
+// patchRetryBudget in all: the writers spread out instead of colliding
+// again, and a client waits a bounded time.
+const (
+	patchAttempts    = 10
+	patchBackoffBase = 5 * time.Millisecond
+	patchBackoffMax  = 200 * time.Millisecond
+	patchRetryBudget = 3 * time.Second
+)
 
 func (a *api) listUsers(c echo.Context) error {
 	lr, err := listFromQuery(c)
@@ -121,8 +134,8 @@ func (a *api) replaceUser(c echo.Context) error {
 // patchUser reads the user, applies the operations in memory and writes the
 // result back with the version it read, so a concurrent change is never
 // overwritten. With If-Match the client's version must be the one read;
-// without it a lost race is retried a few times. Users PATCH answers 200
-// with the user, which both Okta and Entra ID accept.
+// without it a lost race is retried (see patchAttempts). Users PATCH
+// answers 200 with the user, which both Okta and Entra ID accept.
 func (a *api) patchUser(c echo.Context) error {
 	ctx := c.Request().Context()
 	proj, err := projectionOf(c)
@@ -142,6 +155,7 @@ func (a *api) patchUser(c echo.Context) error {
 		return err
 	}
 
+	retryUntil := time.Now().Add(patchRetryBudget)
 	for attempt := 1; ; attempt++ {
 		current, err := a.core.GetUser(ctx, c.Param("id"))
 		if err != nil {
@@ -159,13 +173,34 @@ func (a *api) patchUser(c echo.Context) error {
 
 		updated, err := a.core.UpdateUser(ctx, changed, version, core.UpdatePatch)
 		if core.IsKind(err, core.KindPreconditionFailed) && expected == 0 &&
-			attempt < patchAttempts {
+			attempt < patchAttempts && pauseBeforeRetry(ctx, attempt, retryUntil) {
 			continue
 		}
 		if err != nil {
 			return err
 		}
 		return a.respondUser(c, http.StatusOK, updated, proj)
+	}
+}
+
+// pauseBeforeRetry waits a random time of up to patchBackoffBase doubled
+// for each attempt made, at most patchBackoffMax. It reports false, at
+// once, when the pause would end after retryUntil or the request ends
+// first.
+func pauseBeforeRetry(ctx context.Context, attempt int, retryUntil time.Time) bool {
+	ceiling := min(patchBackoffBase<<min(attempt-1, 16), patchBackoffMax)
+	pause := rand.N(ceiling) + time.Millisecond
+	if time.Now().Add(pause).After(retryUntil) {
+		return false
+	}
+
+	timer := time.NewTimer(pause)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return true
+	case <-ctx.Done():
+		return false
 	}
 }
 
