@@ -101,6 +101,30 @@ func TestVerifyDetectsAChangedEvent(t *testing.T) {
 	})
 }
 
+// TestVerifyDetectsAChangedRequestSource changes what the log says about
+// where a request came from: its identity provider and its compatibility
+// rules are covered by the chain hash.
+func TestVerifyDetectsAChangedRequestSource(t *testing.T) {
+	changes := map[string]string{
+		"identity provider":   "identity_provider = 'entra'",
+		"compatibility rules": `compatibility_rules = '["entra-string-boolean"]'`,
+	}
+	for name, change := range changes {
+		t.Run(name, func(t *testing.T) {
+			forEachStore(t, func(t *testing.T, f *fixture) {
+				log, store, events := chainFixture(t, f)
+				target := events[3]
+				tamper(t, store, "UPDATE provisioning_events SET "+change+" WHERE id = '"+target.ID+"'")
+
+				report := verify(t, log, f.owner)
+				if report.Intact || report.FirstBrokenEventID != target.ID || report.Checked != 3 {
+					t.Errorf("report = %+v, want broken at %s", report, target.ID)
+				}
+			})
+		})
+	}
+}
+
 func TestVerifyDetectsARemovedEvent(t *testing.T) {
 	forEachStore(t, func(t *testing.T, f *fixture) {
 		log, store, events := chainFixture(t, f)
@@ -156,6 +180,8 @@ func TestProvisioningEventsAreAppendOnly(t *testing.T) {
 
 		refused := []string{
 			"UPDATE provisioning_events SET error_detail = 'x' WHERE id = '" + id + "'",
+			"UPDATE provisioning_events SET identity_provider = 'x' WHERE id = '" + id + "'",
+			`UPDATE provisioning_events SET compatibility_rules = '["x"]' WHERE id = '` + id + "'",
 			"UPDATE provisioning_events SET chain_hash = 'x' WHERE id = '" + id + "'",
 			"UPDATE provisioning_events SET chain_seq = NULL, chain_hash = '' WHERE id = '" + id + "'",
 			"DELETE FROM provisioning_events WHERE id = '" + id + "'",
@@ -175,12 +201,27 @@ func TestProvisioningEventsAreAppendOnly(t *testing.T) {
 		}
 
 		// An unsealed event may be sealed once, by the sealer, and nothing more.
+		unsealed := app.NewID()
 		err := f.store.Audit().AppendEvent(testContext(), domain.Event{
-			ID: app.NewID(), OrganizationID: f.org.ID, Operation: domain.OpClientUpdate,
+			ID: unsealed, OrganizationID: f.org.ID, Operation: domain.OpClientUpdate,
 			Outcome: domain.OutcomeSucceeded, Actor: "admin:x", OccurredAt: app.SystemClock(),
 		})
 		if err != nil {
 			t.Fatal(err)
+		}
+		// Sealing cannot change a field on the way, not even the request's
+		// source, which the chain hash covers.
+		for _, change := range []string{
+			"actor = 'admin:mallory'",
+			"identity_provider = 'okta'",
+			`compatibility_rules = '["okta-patch-without-path"]'`,
+		} {
+			stmt := "UPDATE provisioning_events SET chain_seq = 99, chain_hash = 'abc', " + change +
+				" WHERE id = '" + unsealed + "'"
+			err := db.Exec(stmt).Error
+			if err == nil || !strings.Contains(err.Error(), "provisioning events") {
+				t.Errorf("%s: err = %v, want refused by the append-only guard", stmt, err)
+			}
 		}
 		if n, err := log.Seal(testContext()); err != nil || n != 1 {
 			t.Fatalf("seal = %d, %v; want 1", n, err)

@@ -9,9 +9,12 @@ import (
 	"time"
 )
 
-// chainFormat names the canonical encoding below. It is hashed first, so a
-// later encoding can be told apart from this one.
-const chainFormat = "cra-provisioning-event-chain/v1"
+// Names of the canonical encodings below. Each is hashed first, so a link
+// of one encoding can never be read as a link of the other.
+const (
+	chainFormatV1 = "cra-provisioning-event-chain/v1"
+	chainFormatV2 = "cra-provisioning-event-chain/v2"
+)
 
 // ChainedEvent is a provisioning event sealed into its organisation's hash
 // chain.
@@ -32,17 +35,27 @@ type ChainedEvent struct {
 // can make two different events encode alike. The time is written in UTC
 // with microseconds, which both databases keep exactly.
 //
-// TODO: fields added to Event later (such as the identity provider) are not
-// covered until a chain format v2 includes them; events sealed under v1 must
-// keep verifying under v1.
+// This is the chain's second encoding: it covers the identity provider and
+// the compatibility rules too. Events sealed before it keep verifying under
+// the first (see ChainWalker).
 func ChainLink(previousHash string, seq int64, event Event) string {
+	return chainLink(chainFormatV2, previousHash, seq, event)
+}
+
+// chainLinkV1 is the chain's first encoding, which predates the identity
+// provider and the compatibility rules and does not cover them.
+func chainLinkV1(previousHash string, seq int64, event Event) string {
+	return chainLink(chainFormatV1, previousHash, seq, event)
+}
+
+func chainLink(format, previousHash string, seq int64, event Event) string {
 	h := sha256.New()
 	field := func(value string) {
 		var n [binary.MaxVarintLen64]byte
 		h.Write(n[:binary.PutUvarint(n[:], uint64(len(value)))])
 		h.Write([]byte(value))
 	}
-	field(chainFormat)
+	field(format)
 	field(previousHash)
 	field(strconv.FormatInt(seq, 10))
 	field(event.ID)
@@ -58,6 +71,10 @@ func ChainLink(previousHash string, seq int64, event Event) string {
 	field(event.ErrorCode)
 	field(event.ErrorDetail)
 	field(event.OccurredAt.UTC().Truncate(time.Microsecond).Format("2006-01-02T15:04:05.000000Z"))
+	if format != chainFormatV1 {
+		field(event.IdentityProvider)
+		writeList(field, event.CompatibilityRules)
+	}
 	return hex.EncodeToString(h.Sum(nil))
 }
 
@@ -85,10 +102,16 @@ type ChainReport struct {
 }
 
 // ChainWalker checks sealed events one at a time, in sequence order.
+//
+// A chain may start with events sealed under the first encoding, from before
+// the second existed; once an event verifies under the second, every later
+// one must too, so no event can fall back to the encoding that leaves its
+// identity provider and compatibility rules uncovered.
 type ChainWalker struct {
 	nextSeq  int64
 	previous string
 	checked  int64
+	v2       bool
 }
 
 // NewChainWalker starts a walk after the event with sequence startSeq and
@@ -109,13 +132,16 @@ func (w *ChainWalker) Check(c ChainedEvent) string {
 		return fmt.Sprintf("event %s repeats sequence number %d: it was inserted into the chain",
 			c.Event.ID, c.Seq)
 	}
-	want := ChainLink(w.previous, c.Seq, c.Event)
-	if c.Hash != want {
+	switch {
+	case c.Hash == ChainLink(w.previous, c.Seq, c.Event):
+		w.v2 = true
+	case !w.v2 && c.Hash == chainLinkV1(w.previous, c.Seq, c.Event):
+	default:
 		return fmt.Sprintf("event %s (sequence %d) does not match its chain hash: "+
 			"it was changed after it was written, or inserted", c.Event.ID, c.Seq)
 	}
 	w.nextSeq++
-	w.previous = want
+	w.previous = c.Hash
 	w.checked++
 	return ""
 }

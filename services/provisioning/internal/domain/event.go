@@ -66,6 +66,10 @@ type Event struct {
 	// CompatibilityRules name the rules the gateway applied to read the
 	// request, such as "entra-string-boolean".
 	CompatibilityRules []string
+	// ChainHash is the event's link in its organisation's hash chain (see
+	// ChainLink); empty until the sealer has reached the event. The store
+	// sets it; it is never written with the event.
+	ChainHash string
 }
 
 // ClientStatistics counts what a SCIM client has done.

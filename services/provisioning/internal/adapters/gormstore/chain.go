@@ -34,18 +34,27 @@ type chainRow struct {
 	ErrorCode         string `gorm:"column:error_code"`
 	ErrorDetail       string `gorm:"column:error_detail"`
 	OccurredAt        dbTime `gorm:"column:occurred_at"`
-	ChainSeq          *int64 `gorm:"column:chain_seq"`
-	ChainHash         string `gorm:"column:chain_hash"`
+	IdentityProvider  string `gorm:"column:identity_provider"`
+	// CompatibilityRules is the event's JSON list of rules.
+	CompatibilityRules string `gorm:"column:compatibility_rules"`
+	ChainSeq           *int64 `gorm:"column:chain_seq"`
+	ChainHash          string `gorm:"column:chain_hash"`
 }
 
 const chainColumns = `id, organization_id, client_id, operation, outcome, member_id, group_id,
 	actor, request_id, changed_attributes, error_code, error_detail, occurred_at,
-	chain_seq, chain_hash`
+	identity_provider, compatibility_rules, chain_seq, chain_hash`
 
 func (r chainRow) chained() (domain.ChainedEvent, error) {
 	var changed []string
 	if err := json.Unmarshal([]byte(r.ChangedAttributes), &changed); err != nil {
 		return domain.ChainedEvent{}, fmt.Errorf("decode changed attributes of event %s: %w", r.ID, err)
+	}
+	var rules []string
+	if r.CompatibilityRules != "" {
+		if err := json.Unmarshal([]byte(r.CompatibilityRules), &rules); err != nil {
+			return domain.ChainedEvent{}, fmt.Errorf("decode compatibility rules of event %s: %w", r.ID, err)
+		}
 	}
 	c := domain.ChainedEvent{
 		Event: domain.Event{
@@ -62,6 +71,9 @@ func (r chainRow) chained() (domain.ChainedEvent, error) {
 			ErrorCode:         r.ErrorCode,
 			ErrorDetail:       r.ErrorDetail,
 			OccurredAt:        r.OccurredAt.Time,
+
+			IdentityProvider:   r.IdentityProvider,
+			CompatibilityRules: rules,
 		},
 		Hash: r.ChainHash,
 	}

@@ -35,6 +35,9 @@ type eventRow struct {
 	// CompatibilityRules is a JSON list, read with the event; the rows of
 	// event_compatibility_rules are what statistics count.
 	CompatibilityRules string `gorm:"column:compatibility_rules"`
+	// ChainHash is read only: events are inserted unsealed, and only the
+	// sealer sets it.
+	ChainHash string `gorm:"column:chain_hash;->"`
 }
 
 // ruleRow records that a compatibility rule was applied to an event's
@@ -76,6 +79,7 @@ func (e eventRow) domain() (domain.Event, error) {
 
 		IdentityProvider:   e.IdentityProvider,
 		CompatibilityRules: rules,
+		ChainHash:          e.ChainHash,
 	}, nil
 }
 

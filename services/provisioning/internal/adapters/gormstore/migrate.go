@@ -317,6 +317,7 @@ var migrations = []migration{
 		},
 	},
 	eventChainMigration,
+	eventSourceGuardMigration,
 }
 
 // reencodeProfiles rewrites every member's profile and search key in the

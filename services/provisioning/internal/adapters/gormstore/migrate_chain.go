@@ -22,10 +22,10 @@ package gormstore
 // database superuser can still disable triggers, which the hash chain then
 // reveals.
 //
-// TODO: on SQLite the UPDATE guard lists the event columns it protects; the
-// identity_provider and compatibility_rules columns of migration 3, and any
-// column a later migration adds, are not in it yet (Postgres compares whole
-// rows and needs nothing).
+// On SQLite the UPDATE guard lists the event columns it protects; the
+// columns of migration 3 joined the list in migration 5 (Postgres compares
+// whole rows and needs nothing). A migration that adds a column to
+// provisioning_events must recreate the SQLite guard with it.
 var eventChainMigration = migration{
 	version: 4,
 	name:    "provisioning event hash chain and append-only guard",
@@ -139,6 +139,35 @@ var eventChainMigration = migration{
 				BEFORE DELETE ON provisioning_chain_checkpoints
 				BEGIN
 					SELECT RAISE(ABORT, 'retention checkpoints only move forward');
+				END`,
+	},
+}
+
+// eventSourceGuardMigration makes the SQLite append-only guard protect the
+// identity_provider and compatibility_rules columns too, now that the chain
+// hash covers them (chain format v2). Postgres's guard compares whole rows
+// and already protects them.
+var eventSourceGuardMigration = migration{
+	version:  5,
+	name:     "append-only guard of the identity provider and compatibility rules",
+	postgres: []string{},
+	sqlite: []string{
+		`DROP TRIGGER provisioning_events_append_only_update`,
+		`CREATE TRIGGER provisioning_events_append_only_update
+				BEFORE UPDATE ON provisioning_events
+				WHEN NOT (OLD.chain_seq IS NULL AND NEW.chain_seq IS NOT NULL AND NEW.chain_hash <> ''
+					AND NEW.id IS OLD.id AND NEW.organization_id IS OLD.organization_id
+					AND NEW.client_id IS OLD.client_id AND NEW.operation IS OLD.operation
+					AND NEW.outcome IS OLD.outcome AND NEW.member_id IS OLD.member_id
+					AND NEW.group_id IS OLD.group_id AND NEW.actor IS OLD.actor
+					AND NEW.request_id IS OLD.request_id
+					AND NEW.changed_attributes IS OLD.changed_attributes
+					AND NEW.error_code IS OLD.error_code AND NEW.error_detail IS OLD.error_detail
+					AND NEW.occurred_at IS OLD.occurred_at
+					AND NEW.identity_provider IS OLD.identity_provider
+					AND NEW.compatibility_rules IS OLD.compatibility_rules)
+				BEGIN
+					SELECT RAISE(ABORT, 'provisioning events are append-only: an event cannot be changed');
 				END`,
 	},
 }

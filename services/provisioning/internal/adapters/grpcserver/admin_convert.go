@@ -120,6 +120,7 @@ func eventToProto(e domain.Event) *provisioningv1.ProvisioningEvent {
 
 		IdentityProvider:   e.IdentityProvider,
 		CompatibilityRules: e.CompatibilityRules,
+		ChainHash:          e.ChainHash,
 	}
 }
 

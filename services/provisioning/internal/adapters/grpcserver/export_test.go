@@ -19,6 +19,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	provisioningv1 "github.com/craevidence/scim-provisioning/api/gen/craevidence/provisioning/v1"
+	"github.com/craevidence/scim-provisioning/services/provisioning/internal/adapters/gormstore"
 	"github.com/craevidence/scim-provisioning/services/provisioning/internal/adapters/gormstore/gormstoretest"
 	"github.com/craevidence/scim-provisioning/services/provisioning/internal/adapters/grpcserver"
 	"github.com/craevidence/scim-provisioning/services/provisioning/internal/app"
@@ -26,10 +27,11 @@ import (
 	"github.com/craevidence/scim-provisioning/services/provisioning/internal/ports"
 )
 
-// slowExportServer serves the admin REST API on an HTTP server whose read
-// and write timeouts are far shorter than the time the export takes, since
-// every page of the provisioning log takes pageDelay to list.
-func slowExportServer(t *testing.T, store ports.Store, timeout, pageDelay time.Duration) string {
+// newAdminHTTPServer serves the admin REST API of store, with the
+// provisioning log's verification, over real HTTP. A timeout above zero is
+// the HTTP server's read and write timeout; every page of the provisioning
+// log takes pageDelay to list.
+func newAdminHTTPServer(t *testing.T, store *gormstore.Store, timeout, pageDelay time.Duration) string {
 	t.Helper()
 	logger := slog.New(slog.DiscardHandler)
 	verifier, err := grpcserver.NewHS256Verifier([]byte(testSecret))
@@ -43,10 +45,11 @@ func slowExportServer(t *testing.T, store ports.Store, timeout, pageDelay time.D
 		return h(ctx, req)
 	}
 	server := grpcserver.NewServer(grpcserver.Options{
-		ScimClients:   app.NewScimClients(store, nil, logger),
-		Members:       app.NewMembers(store, nil, logger),
-		AdminVerifier: verifier,
-		Logger:        logger,
+		ScimClients:     app.NewScimClients(store, nil, logger),
+		Members:         app.NewMembers(store, nil, logger),
+		ProvisioningLog: app.NewProvisioningLog(store, logger),
+		AdminVerifier:   verifier,
+		Logger:          logger,
 	}, grpc.ChainUnaryInterceptor(slowList))
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -79,7 +82,7 @@ func appendEvents(t *testing.T, store ports.Store, org string, n int, base time.
 	ids := make([]string, n)
 	for i := range n {
 		e := domain.Event{
-			ID:                fmt.Sprintf("%s-event-%05d", org, i),
+			ID:                fmt.Sprintf("%s-%d-event-%05d", org, base.UnixNano(), i),
 			OrganizationID:    org,
 			ClientID:          "client-1",
 			Operation:         domain.OpUserUpdate,
@@ -126,7 +129,7 @@ func TestExportStreamsPagesPastTheServerTimeouts(t *testing.T) {
 	base := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
 	want := appendEvents(t, store, "org-a", 2*app.MaxPageSize+7, base)
 	appendEvents(t, store, "org-b", 3, base)
-	url := slowExportServer(t, store, 100*time.Millisecond, 150*time.Millisecond)
+	url := newAdminHTTPServer(t, store, 100*time.Millisecond, 150*time.Millisecond)
 	owner := adminToken(t, "org-a", domain.RoleOwner)
 
 	resp, body := getExport(t, url+"/v1/provisioning-events:export?format=csv", owner)
