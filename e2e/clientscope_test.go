@@ -148,3 +148,30 @@ func TestConcurrentCreatesWithOneEmail(t *testing.T) {
 		}
 	})
 }
+
+// TestPatchCannotTakeAnotherMembersEmail checks that a PATCH giving a user
+// the email of another member is a uniqueness conflict that changes nothing,
+// so the other member can still be provisioned.
+func TestPatchCannotTakeAnotherMembersEmail(t *testing.T) {
+	forEachDatabase(t, func(t *testing.T, s *System) {
+		dana := s.SCIM(http.MethodPost, "/Users", scimUserBody("dana@example.com", true))
+		expectStatus(t, dana, http.StatusCreated)
+		eve := s.SCIM(http.MethodPost, "/Users", scimUserBody("eve@example.com", true))
+		expectStatus(t, eve, http.StatusCreated)
+
+		patch := map[string]any{
+			"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
+			"Operations": []map[string]any{{
+				"op": "replace", "path": "emails",
+				"value": []map[string]any{{"value": "Dana@example.com", "type": "work"}},
+			}},
+		}
+		expectSCIMError(t, s.SCIM(http.MethodPatch, "/Users/"+eve.String("id"), patch),
+			http.StatusConflict, "uniqueness")
+		got := s.SCIM(http.MethodGet, "/Users/"+eve.String("id"), nil)
+		expectStatus(t, got, http.StatusOK)
+		if strings.Contains(strings.ToLower(string(got.Raw)), "dana@") {
+			t.Errorf("eve took dana's email: %s", got.Raw)
+		}
+	})
+}

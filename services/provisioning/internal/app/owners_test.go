@@ -171,3 +171,45 @@ func TestConcurrentCreatesWithOneEmail(t *testing.T) {
 		}
 	})
 }
+
+// TestUpdateRefusesAnotherMembersEmail checks that an update cannot give a
+// user the email of another member of the organisation, which would make
+// that member's next provisioning a conflict for good.
+func TestUpdateRefusesAnotherMembersEmail(t *testing.T) {
+	forEachStore(t, func(t *testing.T, f *fixture) {
+		ctx := testContext()
+		caller, _ := f.newClient(t, allOn())
+		invited, err := f.directory.AddMember(ctx, domain.Invitation{
+			OrganizationID: f.org.ID, Email: "dana@example.com",
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		eve, err := f.provisioning.CreateUser(ctx, caller, user("eve@example.com", true))
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		taken := user("eve@example.com", true)
+		taken.Profile.Emails = append(taken.Profile.Emails,
+			domain.MultiValue{Value: "DANA@example.com", Type: "home"})
+		_, err = f.provisioning.UpdateUser(ctx, caller, eve.Member.ID, taken, 0)
+		wantReason(t, err, domain.KindAlreadyExists, domain.ReasonUniqueness)
+		if m := f.member(t, eve.Member.ID); len(m.Profile.Emails) != 1 || m.Version != 1 {
+			t.Errorf("eve after the refused update: emails %v, version %d", m.Profile.Emails, m.Version)
+		}
+
+		// Dana's own provisioning still adopts her.
+		dana, err := f.provisioning.CreateUser(ctx, caller, user("dana@example.com", true))
+		if err != nil || dana.Member.ID != invited.ID {
+			t.Fatalf("provision dana: %v (%s)", err, dana.Member.ID)
+		}
+		// Keeping one's own emails, or adding a free one, still works.
+		free := user("eve@example.com", true)
+		free.Profile.Emails = append(free.Profile.Emails,
+			domain.MultiValue{Value: "eve.home@example.com", Type: "home"})
+		if _, err := f.provisioning.UpdateUser(ctx, caller, eve.Member.ID, free, 0); err != nil {
+			t.Fatalf("add a free email: %v", err)
+		}
+	})
+}

@@ -280,6 +280,14 @@ func (p *Provisioning) UpdateUser(
 		if err != nil {
 			return err
 		}
+		if current.ClientID != caller.Client.ID {
+			return userNotFound(id)
+		}
+		if caller.Client.SyncAttributes {
+			if err := checkNewEmails(ctx, dir, current, user); err != nil {
+				return err
+			}
+		}
 		if err := lockOwners(ctx, dir, current); err != nil {
 			return err
 		}
@@ -447,6 +455,49 @@ func lockIdentities(
 		}
 	}
 	return dir.LockKeys(ctx, keys)
+}
+
+// checkNewEmails refuses an update that gives the member an email another
+// member of the organisation already has: the create rules match people by
+// email, so a shared address would make that other member's next
+// provisioning a conflict for good. Only the emails the member does not
+// have yet are checked, so a member that already shares an address from
+// before this rule can still be updated. The identity locks make a
+// concurrent create or update with the same address wait.
+func checkNewEmails(
+	ctx context.Context,
+	dir ports.UserDirectory,
+	current domain.Member,
+	user domain.ProvisionedUser,
+) error {
+	have := map[string]bool{}
+	for _, e := range current.Profile.EmailValues() {
+		have[domain.EmailKey(e)] = true
+	}
+	var added []string
+	for _, e := range user.Profile.EmailValues() {
+		if !have[domain.EmailKey(e)] {
+			added = append(added, e)
+		}
+	}
+	if err := lockIdentities(ctx, dir, current.OrganizationID, user.UserName, added); err != nil {
+		return err
+	}
+	if len(added) == 0 {
+		return nil
+	}
+	matches, err := dir.FindMatches(ctx, current.OrganizationID, "", added)
+	if err != nil {
+		return err
+	}
+	for _, m := range matches {
+		if m.ID != current.ID {
+			return domain.Errorf(domain.KindAlreadyExists,
+				"another member of the organisation already has one of these emails").
+				WithReason(domain.ReasonUniqueness)
+		}
+	}
+	return nil
 }
 
 // ownersKey names the lock that serialises the SCIM changes of an
