@@ -139,7 +139,8 @@ func (r eventRecorder) failed(ctx context.Context, event domain.Event, outcome d
 		}
 	}
 	event.ErrorCode = domain.KindOf(cause).String()
-	event.ErrorDetail = callerDetail(cause)
+	// The caller was told the values it sent; the log keeps none of them.
+	event.ErrorDetail = domain.WithoutValues(callerDetail(cause))
 	event.ChangedAttributes = nil
 
 	ctx = context.WithoutCancel(ctx)

@@ -376,7 +376,7 @@ func (r repos) checkMembership(ctx context.Context, orgID, groupID string, ids [
 			}
 		}
 		return domain.Errorf(domain.KindInvalid,
-			"no member of this organisation has the id %s", strings.Join(missing, ", ")).
+			"no member of this organisation has the id %q", strings.Join(missing, ", ")).
 			WithReason(domain.ReasonInvalidValue)
 	}
 	return nil
