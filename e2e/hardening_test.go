@@ -71,3 +71,23 @@ func TestHugeStartIndexGivesAnEmptyPage(t *testing.T) {
 		}
 	})
 }
+
+// TestLongOrFilterIsAnswered looks users up with a filter of 100
+// alternatives, as a client checking many ids at once does: it is long but
+// not deeply nested, so both the gateway and the core answer it.
+func TestLongOrFilterIsAnswered(t *testing.T) {
+	forEachDatabase(t, func(t *testing.T, s *System) {
+		expectStatus(t, s.SCIM(http.MethodPost, "/Users", scimUserBody("ada@example.com", true)),
+			http.StatusCreated)
+
+		terms := []string{`userName eq "ada@example.com"`}
+		for i := range 99 {
+			terms = append(terms, fmt.Sprintf(`userName eq "nobody-%d@example.com"`, i))
+		}
+		r := s.SCIM(http.MethodGet, filterPath("Users", strings.Join(terms, " or ")), nil)
+		expectStatus(t, r, http.StatusOK)
+		if r.Field("totalResults") != 1.0 {
+			t.Errorf("100 alternatives: %s", r.Raw)
+		}
+	})
+}

@@ -12,8 +12,17 @@ import (
 const MaxFilterLength = 4096
 
 // maxFilterDepth bounds nesting of parentheses, "not" and value paths, so a
-// hostile filter cannot exhaust the stack.
+// hostile filter cannot exhaust the stack. A chain of terms joined by "and"
+// or "or" is not nesting: "id eq a or id eq b or …" is one level however
+// long, and is parsed into a balanced tree whose depth grows with the
+// logarithm of its length (see joinBalanced), so the core, which bounds
+// the depth of the tree it receives, accepts it too.
 const maxFilterDepth = 32
+
+// MaxFilterNodes bounds the size of a parsed filter: its comparisons,
+// "and", "or" and "not" together, separately from its nesting. A filter of
+// 100 alternatives ("id eq a or id eq b or …") has 199.
+const MaxFilterNodes = 500
 
 // Filter is a parsed SCIM filter expression (RFC 7644 §3.4.2.2): one of
 // *Comparison, *Logical, *Not or *ValuePath.
@@ -201,6 +210,7 @@ type parser struct {
 	src     string
 	pos     int
 	depth   int
+	nodes   int
 	errType string
 	notes   *Notes
 }
@@ -290,35 +300,67 @@ func (p *parser) enter() error {
 	return nil
 }
 
+// node counts one node of the filter and refuses a filter with more than
+// MaxFilterNodes.
+func (p *parser) node() error {
+	p.nodes++
+	if p.nodes > MaxFilterNodes {
+		return p.fail("more than %d terms and operators", MaxFilterNodes)
+	}
+	return nil
+}
+
 // parseOr parses "a or b or c"; "and" binds tighter than "or".
 func (p *parser) parseOr(inValuePath bool) (Filter, error) {
-	left, err := p.parseAnd(inValuePath)
+	first, err := p.parseAnd(inValuePath)
 	if err != nil {
 		return nil, err
 	}
+	terms := []Filter{first}
 	for p.keyword("or") {
-		right, err := p.parseAnd(inValuePath)
+		if err := p.node(); err != nil {
+			return nil, err
+		}
+		next, err := p.parseAnd(inValuePath)
 		if err != nil {
 			return nil, err
 		}
-		left = &Logical{Operator: Or, Left: left, Right: right}
+		terms = append(terms, next)
 	}
-	return left, nil
+	return joinBalanced(Or, terms), nil
 }
 
 func (p *parser) parseAnd(inValuePath bool) (Filter, error) {
-	left, err := p.parseUnary(inValuePath)
+	first, err := p.parseUnary(inValuePath)
 	if err != nil {
 		return nil, err
 	}
+	terms := []Filter{first}
 	for p.keyword("and") {
-		right, err := p.parseUnary(inValuePath)
+		if err := p.node(); err != nil {
+			return nil, err
+		}
+		next, err := p.parseUnary(inValuePath)
 		if err != nil {
 			return nil, err
 		}
-		left = &Logical{Operator: And, Left: left, Right: right}
+		terms = append(terms, next)
 	}
-	return left, nil
+	return joinBalanced(And, terms), nil
+}
+
+// joinBalanced joins terms with op into a balanced tree. "and" and "or"
+// are associative, so the shape does not change what the filter means, and
+// a chain of n terms is about log2(n) deep instead of n. Up to three terms
+// the tree is the left-leaning one a left-to-right reading gives.
+func joinBalanced(op LogicalOperator, terms []Filter) Filter {
+	if len(terms) == 1 {
+		return terms[0]
+	}
+	mid := (len(terms) + 1) / 2
+	return &Logical{Operator: op,
+		Left:  joinBalanced(op, terms[:mid]),
+		Right: joinBalanced(op, terms[mid:])}
 }
 
 // parseUnary parses "not (…)", a parenthesised group, or an attribute
@@ -334,6 +376,9 @@ func (p *parser) parseUnary(inValuePath bool) (Filter, error) {
 	if strings.EqualFold(p.word(), "not") {
 		p.skipSpace()
 		if p.peek() == '(' {
+			if err := p.node(); err != nil {
+				return nil, err
+			}
 			p.pos++
 			inner, err := p.parseOr(inValuePath)
 			if err != nil {
@@ -425,6 +470,9 @@ func (p *parser) parseValuePath(path AttrPath) (Filter, error) {
 }
 
 func (p *parser) parseComparison(path AttrPath) (Filter, error) {
+	if err := p.node(); err != nil {
+		return nil, err
+	}
 	p.skipSpace()
 	opText := p.word()
 	op, ok := operators[strings.ToLower(opText)]

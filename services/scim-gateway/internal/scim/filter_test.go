@@ -2,6 +2,9 @@ package scim
 
 import (
 	"errors"
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -260,5 +263,89 @@ func TestMatches(t *testing.T) {
 		if got := Matches(f, doc); got != want {
 			t.Errorf("Matches(%q) = %v, want %v", in, got, want)
 		}
+	}
+}
+
+// treeDepth is the depth of a parsed filter's tree.
+func treeDepth(f Filter) int {
+	switch f := f.(type) {
+	case *Logical:
+		return 1 + max(treeDepth(f.Left), treeDepth(f.Right))
+	case *Not:
+		return 1 + treeDepth(f.Filter)
+	case *ValuePath:
+		return 1 + treeDepth(f.Filter)
+	}
+	return 1
+}
+
+// comparisons lists a filter's comparisons from left to right.
+func comparisons(f Filter) []string {
+	switch f := f.(type) {
+	case *Logical:
+		return append(comparisons(f.Left), comparisons(f.Right)...)
+	case *Not:
+		return comparisons(f.Filter)
+	case *ValuePath:
+		return comparisons(f.Filter)
+	}
+	return []string{f.String()}
+}
+
+func TestLongChainsParseIntoShallowTrees(t *testing.T) {
+	for _, op := range []string{"or", "and"} {
+		var terms []string
+		for i := range 100 {
+			terms = append(terms, fmt.Sprintf(`id eq "%d"`, i))
+		}
+		f, err := ParseFilter(strings.Join(terms, " "+op+" "))
+		if err != nil {
+			t.Fatalf("100 terms joined by %s: %v", op, err)
+		}
+		if d := treeDepth(f); d > 8 {
+			t.Errorf("100 terms joined by %s: tree %d deep", op, d)
+		}
+		if got := comparisons(f); !slices.Equal(got, terms) {
+			t.Errorf("100 terms joined by %s: comparisons %v", op, got)
+		}
+		for l := f; ; {
+			logical, ok := l.(*Logical)
+			if !ok {
+				break
+			}
+			if string(logical.Operator) != op {
+				t.Fatalf("operator %s in a chain of %s", logical.Operator, op)
+			}
+			l = logical.Left
+		}
+	}
+
+	// "and" still binds tighter than "or" inside a long chain.
+	f, err := ParseFilter(`a pr or b pr and c pr or d pr or e pr`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.String(); got != `((a pr or (b pr and c pr)) or (d pr or e pr))` {
+		t.Errorf("mixed chain = %s", got)
+	}
+}
+
+func TestFilterSizeIsBoundedApartFromNesting(t *testing.T) {
+	// 300 alternatives: shallow and short enough, but too many nodes.
+	many := strings.TrimSuffix(strings.Repeat("a pr or ", 300), " or ")
+	if len(many) > MaxFilterLength {
+		t.Fatalf("test filter of %d characters", len(many))
+	}
+	_, err := ParseFilter(many)
+	var scimErr *Error
+	if !errors.As(err, &scimErr) || scimErr.ScimType != ErrInvalidFilter {
+		t.Errorf("300 alternatives: error %v, want invalidFilter", err)
+	}
+
+	// Nesting is bounded on its own: 33 levels of "not" are refused, with
+	// only 34 nodes.
+	deep := strings.Repeat("not (", 33) + "a pr" + strings.Repeat(")", 33)
+	if _, err := ParseFilter(deep); err == nil {
+		t.Error("33 nested not accepted")
 	}
 }
