@@ -175,3 +175,42 @@ func TestPatchCannotTakeAnotherMembersEmail(t *testing.T) {
 		}
 	})
 }
+
+// TestAdminDeactivationSticks checks that an identity provider cannot undo
+// an admin's deactivation by sending active false then true: the member
+// stays unable to log in, SCIM echoes what the provider said, and an
+// admin's reactivation restores the login.
+func TestAdminDeactivationSticks(t *testing.T) {
+	forEachDatabase(t, func(t *testing.T, s *System) {
+		created := s.SCIM(http.MethodPost, "/Users", scimUserBody("frank@example.com", true))
+		expectStatus(t, created, http.StatusCreated)
+		id := created.String("id")
+		if status := s.Admin(http.MethodPost, "/v1/members/"+id+":deactivate", map[string]any{}, nil); status != http.StatusOK {
+			t.Fatalf("admin deactivate: status %d", status)
+		}
+
+		expectStatus(t, s.SCIM(http.MethodPatch, "/Users/"+id, patchActive(false)), http.StatusOK)
+		back := s.SCIM(http.MethodPatch, "/Users/"+id, patchActive(true))
+		expectStatus(t, back, http.StatusOK)
+		if back.Field("active") != true {
+			t.Errorf("SCIM active = %v, want the provider's true echoed", back.Field("active"))
+		}
+		dir, ctx := s.Directory(t)
+		login, err := dir.CheckLogin(ctx, &provisioningv1.CheckLoginRequest{
+			OrganizationId: s.Organization, MemberId: id,
+		})
+		if err != nil || login.GetAllowed() {
+			t.Fatalf("login after the provider's false then true: %v %v, want refused", login, err)
+		}
+
+		if status := s.Admin(http.MethodPost, "/v1/members/"+id+":reactivate", map[string]any{}, nil); status != http.StatusOK {
+			t.Fatalf("admin reactivate: status %d", status)
+		}
+		login, err = dir.CheckLogin(ctx, &provisioningv1.CheckLoginRequest{
+			OrganizationId: s.Organization, MemberId: id,
+		})
+		if err != nil || !login.GetAllowed() {
+			t.Fatalf("login after the admin's reactivation: %v %v", login, err)
+		}
+	})
+}

@@ -40,6 +40,9 @@ type Member struct {
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 	DeactivatedAt *time.Time
+	// DeactivatedByAdmin says an admin deactivated the member: SCIM's
+	// "active" then no longer restores it, only an admin's reactivation.
+	DeactivatedByAdmin bool
 }
 
 // Profile holds a member's personal attributes as the SCIM User schema names
@@ -289,6 +292,7 @@ func (m *Member) DeactivateByAdmin(now time.Time) error {
 	}
 	m.Status = StatusDeactivated
 	m.DeactivatedAt = &now
+	m.DeactivatedByAdmin = true
 	m.touch(now)
 	return nil
 }
@@ -301,6 +305,7 @@ func (m *Member) ReactivateByAdmin(now time.Time) error {
 	}
 	m.Status = m.enabledStatus()
 	m.DeactivatedAt = nil
+	m.DeactivatedByAdmin = false
 	m.touch(now)
 	return nil
 }
@@ -312,13 +317,17 @@ func (m Member) CanLogIn() bool {
 
 // settleStatus derives the login status from what the identity provider
 // said: inactive there means deactivated here; active there restores the
-// member, through the approval step if it never passed it.
+// member, through the approval step if it never passed it, unless an admin
+// deactivated it: an admin's decision stands until an admin reverses it.
 func (m *Member) settleStatus(now time.Time) {
 	if !m.ScimActive {
 		if m.Status != StatusDeactivated {
 			m.Status = StatusDeactivated
 			m.DeactivatedAt = &now
 		}
+		return
+	}
+	if m.Status == StatusDeactivated && m.DeactivatedByAdmin {
 		return
 	}
 	if m.Status == StatusDeactivated || m.Status == "" {

@@ -225,3 +225,29 @@ func TestProvisionedUserValidate(t *testing.T) {
 		t.Errorf("valid user: %v", err)
 	}
 }
+
+func TestAdminDeactivationSticksAgainstSCIM(t *testing.T) {
+	m := NewProvisionedMember("m1", testClient(true), testUser(true), testNow)
+	if err := m.DeactivateByAdmin(testNow); err != nil {
+		t.Fatal(err)
+	}
+	inactive, active := testUser(false), testUser(true)
+	m.ApplyUpdate(inactive, true, testNow)
+	m.ApplyUpdate(active, true, testNow)
+	if m.CanLogIn() || !m.ScimActive {
+		t.Fatalf("after the IdP's false then true: can log in %v, scim active %v; want the "+
+			"admin's deactivation kept and the IdP's value echoed", m.CanLogIn(), m.ScimActive)
+	}
+	m.Link(testClient(true), active, testNow)
+	if m.CanLogIn() {
+		t.Fatal("a new POST lifted the admin's deactivation")
+	}
+	if err := m.ReactivateByAdmin(testNow); err != nil || !m.CanLogIn() || m.DeactivatedByAdmin {
+		t.Fatalf("an admin's reactivation: %v, status %s", err, m.Status)
+	}
+	m.ApplyUpdate(inactive, true, testNow)
+	m.ApplyUpdate(active, true, testNow)
+	if !m.CanLogIn() {
+		t.Fatal("a deactivation by SCIM is lifted by SCIM")
+	}
+}

@@ -41,8 +41,11 @@ type memberRow struct {
 	CreatedAt      dbTime   `gorm:"column:created_at;autoCreateTime:false"`
 	UpdatedAt      dbTime   `gorm:"column:updated_at;autoUpdateTime:false"`
 	DeactivatedAt  nullTime `gorm:"column:deactivated_at"`
-	Profile        string   `gorm:"column:profile"`
-	ProfileKey     string   `gorm:"column:profile_key"`
+	// DeactivatedByAdmin keeps an admin's deactivation in force against
+	// the identity provider.
+	DeactivatedByAdmin bool   `gorm:"column:deactivated_by_admin"`
+	Profile            string `gorm:"column:profile"`
+	ProfileKey         string `gorm:"column:profile_key"`
 }
 
 // emailRow indexes one email of a member for lookups and filters.
@@ -68,29 +71,30 @@ func newMemberRow(m domain.Member) (memberRow, error) {
 		clientID = &id
 	}
 	return memberRow{
-		ID:             m.ID,
-		OrganizationID: m.OrganizationID,
-		UserName:       m.UserName,
-		UserNameKey:    domain.UserNameKey(m.UserName),
-		ExternalID:     m.ExternalID,
-		DisplayName:    m.Profile.DisplayName,
-		DisplayNameKey: strings.ToLower(m.Profile.DisplayName),
-		GivenName:      m.Profile.Name.GivenName,
-		GivenNameKey:   strings.ToLower(m.Profile.Name.GivenName),
-		FamilyName:     m.Profile.Name.FamilyName,
-		FamilyNameKey:  strings.ToLower(m.Profile.Name.FamilyName),
-		PrimaryEmail:   m.Profile.PrimaryEmail(),
-		Status:         string(m.Status),
-		Role:           string(m.Role),
-		ScimActive:     m.ScimActive,
-		ClientID:       clientID,
-		Approved:       m.Approved,
-		Version:        m.Version,
-		CreatedAt:      newDBTime(m.CreatedAt),
-		UpdatedAt:      newDBTime(m.UpdatedAt),
-		DeactivatedAt:  newNullTime(m.DeactivatedAt),
-		Profile:        profile,
-		ProfileKey:     profileKey,
+		ID:                 m.ID,
+		OrganizationID:     m.OrganizationID,
+		UserName:           m.UserName,
+		UserNameKey:        domain.UserNameKey(m.UserName),
+		ExternalID:         m.ExternalID,
+		DisplayName:        m.Profile.DisplayName,
+		DisplayNameKey:     strings.ToLower(m.Profile.DisplayName),
+		GivenName:          m.Profile.Name.GivenName,
+		GivenNameKey:       strings.ToLower(m.Profile.Name.GivenName),
+		FamilyName:         m.Profile.Name.FamilyName,
+		FamilyNameKey:      strings.ToLower(m.Profile.Name.FamilyName),
+		PrimaryEmail:       m.Profile.PrimaryEmail(),
+		Status:             string(m.Status),
+		Role:               string(m.Role),
+		ScimActive:         m.ScimActive,
+		ClientID:           clientID,
+		Approved:           m.Approved,
+		Version:            m.Version,
+		CreatedAt:          newDBTime(m.CreatedAt),
+		UpdatedAt:          newDBTime(m.UpdatedAt),
+		DeactivatedAt:      newNullTime(m.DeactivatedAt),
+		DeactivatedByAdmin: m.DeactivatedByAdmin,
+		Profile:            profile,
+		ProfileKey:         profileKey,
 	}, nil
 }
 
@@ -100,19 +104,20 @@ func (r memberRow) domain() (domain.Member, error) {
 		return domain.Member{}, fmt.Errorf("decode profile of member %s: %w", r.ID, err)
 	}
 	m := domain.Member{
-		ID:             r.ID,
-		OrganizationID: r.OrganizationID,
-		UserName:       r.UserName,
-		ExternalID:     r.ExternalID,
-		Profile:        profile,
-		Role:           domain.Role(r.Role),
-		Status:         domain.Status(r.Status),
-		ScimActive:     r.ScimActive,
-		Approved:       r.Approved,
-		Version:        r.Version,
-		CreatedAt:      r.CreatedAt.Time,
-		UpdatedAt:      r.UpdatedAt.Time,
-		DeactivatedAt:  r.DeactivatedAt.ptr(),
+		ID:                 r.ID,
+		OrganizationID:     r.OrganizationID,
+		UserName:           r.UserName,
+		ExternalID:         r.ExternalID,
+		Profile:            profile,
+		Role:               domain.Role(r.Role),
+		Status:             domain.Status(r.Status),
+		ScimActive:         r.ScimActive,
+		Approved:           r.Approved,
+		Version:            r.Version,
+		CreatedAt:          r.CreatedAt.Time,
+		UpdatedAt:          r.UpdatedAt.Time,
+		DeactivatedAt:      r.DeactivatedAt.ptr(),
+		DeactivatedByAdmin: r.DeactivatedByAdmin,
 	}
 	if r.ClientID != nil {
 		m.ClientID = *r.ClientID
@@ -430,13 +435,13 @@ func (d directory) UpdateMember(
 				display_name = ?, display_name_key = ?, given_name = ?, given_name_key = ?,
 				family_name = ?, family_name_key = ?, primary_email = ?, status = ?, role = ?,
 				scim_active = ?, client_id = ?, approved = ?, version = ?, updated_at = ?,
-				deactivated_at = ?, profile = ?, profile_key = ?
+				deactivated_at = ?, deactivated_by_admin = ?, profile = ?, profile_key = ?
 			WHERE organization_id = ? AND id = ?`,
 			row.UserName, row.UserNameKey, row.ExternalID,
 			row.DisplayName, row.DisplayNameKey, row.GivenName, row.GivenNameKey,
 			row.FamilyName, row.FamilyNameKey, row.PrimaryEmail, row.Status, row.Role,
 			row.ScimActive, row.ClientID, row.Approved, row.Version, row.UpdatedAt,
-			row.DeactivatedAt, row.Profile, row.ProfileKey,
+			row.DeactivatedAt, row.DeactivatedByAdmin, row.Profile, row.ProfileKey,
 			orgID, memberID,
 		).Error
 		if err != nil {

@@ -318,6 +318,7 @@ var migrations = []migration{
 	},
 	eventChainMigration,
 	eventSourceGuardMigration,
+	adminDeactivationMigration,
 }
 
 // reencodeProfiles rewrites every member's profile and search key in the
