@@ -157,11 +157,16 @@ func methodNotAllowed(allow string) echo.HandlerFunc {
 
 // requestContext gives every request an id (the client's when sane), puts it
 // in the response and the context, and logs one line per request without
-// its query or body, which may hold personal data.
+// its query or body, which may hold personal data. Every answer, errors
+// included, carries personal data or could: no cache may keep it, and no
+// browser may read it as anything but its declared type.
 func (a *api) requestContext(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id := requestid.Sanitize(c.Request().Header.Get(requestid.HeaderName))
-		c.Response().Header().Set(requestid.HeaderName, id)
+		h := c.Response().Header()
+		h.Set(requestid.HeaderName, id)
+		h.Set(echo.HeaderCacheControl, "no-store")
+		h.Set(echo.HeaderXContentTypeOptions, "nosniff")
 		ctx := requestid.WithID(c.Request().Context(), id)
 		c.SetRequest(c.Request().WithContext(ctx))
 		start := time.Now()

@@ -38,6 +38,18 @@ type Options struct {
 	Listening func(addr net.Addr)
 }
 
+// reflectsHost reports whether the gateway would build resource locations
+// from the Host header of requests that can come from other machines: no
+// public URL is configured and it listens beyond loopback (an unspecified
+// address such as 0.0.0.0 included).
+func reflectsHost(addr net.Addr, publicURL string) bool {
+	if publicURL != "" {
+		return false
+	}
+	tcp, ok := addr.(*net.TCPAddr)
+	return !ok || !tcp.IP.IsLoopback()
+}
+
 // Run serves SCIM until ctx ends, then stops accepting connections and
 // drains in-flight requests.
 func Run(ctx context.Context, opts Options) error {
@@ -76,6 +88,12 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	log.Info("scim gateway started", slog.String("addr", listener.Addr().String()),
 		slog.String("core_addr", opts.CoreAddr))
+	if reflectsHost(listener.Addr(), opts.PublicURL) {
+		log.Warn("SCIM_PUBLIC_URL is unset on a gateway reachable beyond loopback: "+
+			"meta.location and Location are built from each request's Host header, "+
+			"which a client controls; set SCIM_PUBLIC_URL in production",
+			slog.String("addr", listener.Addr().String()))
+	}
 	if opts.Listening != nil {
 		opts.Listening(listener.Addr())
 	}
