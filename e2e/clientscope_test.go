@@ -214,3 +214,31 @@ func TestAdminDeactivationSticks(t *testing.T) {
 		}
 	})
 }
+
+// TestUserNameWhiteSpaceMakesNoSecondMember checks that a userName with
+// white space around it is the same userName, and that control characters
+// in a userName are refused.
+func TestUserNameWhiteSpaceMakesNoSecondMember(t *testing.T) {
+	forEachDatabase(t, func(t *testing.T, s *System) {
+		body := func(userName string) map[string]any {
+			b := scimUserBody(userName, true)
+			delete(b, "emails")
+			return b
+		}
+		first := s.SCIM(http.MethodPost, "/Users", body("ws@x.example "))
+		expectStatus(t, first, http.StatusCreated)
+		if first.String("userName") != "ws@x.example" {
+			t.Errorf("userName = %q, want it trimmed", first.String("userName"))
+		}
+		// A tab around it is refused by the gateway itself, as a control
+		// character; the core trims it too (see the app tests).
+		for _, name := range []string{"ws@x.example", " WS@x.example", "  ws@X.example  "} {
+			expectSCIMError(t, s.SCIM(http.MethodPost, "/Users", body(name)), http.StatusConflict, "uniqueness")
+		}
+		expectSCIMError(t, s.SCIM(http.MethodPost, "/Users", body("ws\u0001@x.example")),
+			http.StatusBadRequest, "invalidValue")
+		if n := len(s.MembersAs(t, s.AdminToken)); n != 1 {
+			t.Errorf("members = %d, want 1", n)
+		}
+	})
+}

@@ -213,3 +213,37 @@ func TestUpdateRefusesAnotherMembersEmail(t *testing.T) {
 		}
 	})
 }
+
+// TestUserNameIsTrimmedAndHasNoControlCharacters checks that white space
+// around a userName cannot make a second member of the same person, and
+// that control characters are refused.
+func TestUserNameIsTrimmedAndHasNoControlCharacters(t *testing.T) {
+	forEachStore(t, func(t *testing.T, f *fixture) {
+		ctx := testContext()
+		caller, _ := f.newClient(t, allOn())
+		noEmail := func(userName string) domain.ProvisionedUser {
+			u := user(userName, true)
+			u.Profile.Emails = nil
+			return u
+		}
+		first, err := f.provisioning.CreateUser(ctx, caller, noEmail(" ws@x.example\t"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first.Member.UserName != "ws@x.example" {
+			t.Errorf("stored userName %q, want it trimmed", first.Member.UserName)
+		}
+		for _, name := range []string{"ws@x.example", "ws@x.example ", " WS@x.example", "ws@x.example\t"} {
+			_, err := f.provisioning.CreateUser(ctx, caller, noEmail(name))
+			wantKind(t, err, domain.KindAlreadyExists)
+		}
+		for _, name := range []string{"ws\x01@x.example", "ws@x\u0085.example", "w\ts@x.example"} {
+			_, err := f.provisioning.CreateUser(ctx, caller, noEmail(name))
+			wantReason(t, err, domain.KindInvalid, domain.ReasonInvalidValue)
+		}
+		members, _, err := f.members.List(ctx, f.owner, ports.Page{Size: 10})
+		if err != nil || len(members) != 1 {
+			t.Errorf("members = %d (%v), want 1", len(members), err)
+		}
+	})
+}

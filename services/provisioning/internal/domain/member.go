@@ -156,9 +156,16 @@ type ProvisionedUser struct {
 
 // Validate checks what every stored user must have and the bounds of every
 // attribute (see MaxAttributeLength).
+//
+// It trims white space around the userName, which is stored trimmed: "ada"
+// and "ada " would otherwise be two members that look the same to a person.
 func (u *ProvisionedUser) Validate() error {
-	if strings.TrimSpace(u.UserName) == "" {
+	u.UserName = strings.TrimSpace(u.UserName)
+	if u.UserName == "" {
 		return Errorf(KindInvalid, "userName is required").WithReason(ReasonInvalidValue)
+	}
+	if hasControl(u.UserName) {
+		return invalidValue("userName must not contain control characters")
 	}
 	if err := checkLength("userName", u.UserName, MaxUserNameLength); err != nil {
 		return err
