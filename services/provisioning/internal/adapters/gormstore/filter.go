@@ -388,19 +388,24 @@ func (c *filterCompiler) compile(f domain.Filter, within valueSet) (string, erro
 		if f == nil || f.Left == nil || f.Right == nil {
 			return "", domain.InvalidFilter("a logical filter needs two operands")
 		}
-		left, err := c.compile(f.Left, within)
+		// A chain of one operator ("a or b or c …", which the gateway
+		// builds left-deep) is written flat: nested parentheses would
+		// overflow SQLite's parser stack after about a hundred terms.
+		operands, err := chainOperands(f)
 		if err != nil {
 			return "", err
 		}
-		right, err := c.compile(f.Right, within)
-		if err != nil {
-			return "", err
+		parts := make([]string, len(operands))
+		for i, operand := range operands {
+			if parts[i], err = c.compile(operand, within); err != nil {
+				return "", err
+			}
 		}
 		op := " OR "
 		if f.And {
 			op = " AND "
 		}
-		return "(" + left + op + right + ")", nil
+		return "(" + strings.Join(parts, op) + ")", nil
 
 	case *domain.NotFilter:
 		if f == nil || f.Filter == nil {
@@ -835,4 +840,26 @@ func sortableNames(columns map[string]sortColumn) string {
 	}
 	slices.Sort(list)
 	return strings.Join(list, ", ")
+}
+
+// chainOperands returns, in order, the operands of the chain of logical
+// filters with f's operator that f heads, walking without recursion so a
+// long chain costs no stack.
+func chainOperands(f *domain.LogicalFilter) ([]domain.Filter, error) {
+	var operands []domain.Filter
+	stack := []domain.Filter{f}
+	for len(stack) > 0 {
+		next := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		l, ok := next.(*domain.LogicalFilter)
+		if !ok || l == nil || l.And != f.And {
+			operands = append(operands, next)
+			continue
+		}
+		if l.Left == nil || l.Right == nil {
+			return nil, domain.InvalidFilter("a logical filter needs two operands")
+		}
+		stack = append(stack, l.Right, l.Left)
+	}
+	return operands, nil
 }

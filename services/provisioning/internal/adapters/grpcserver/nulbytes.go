@@ -12,11 +12,6 @@ import (
 	"github.com/craevidence/scim-provisioning/services/provisioning/internal/domain"
 )
 
-// maxFieldDepth bounds how deep nulByteInterceptor follows nested messages.
-// gRPC already limits a message's nesting when it decodes it; this keeps the
-// walk itself bounded whatever a handler is given.
-const maxFieldDepth = 100
-
 // nulByteInterceptor refuses a request with a NUL byte in any string field,
 // at any depth, before a handler sees it. Postgres cannot store or even
 // compare a text value holding NUL (it fails the statement, which would be
@@ -31,7 +26,7 @@ func nulByteInterceptor() grpc.UnaryServerInterceptor {
 		handler grpc.UnaryHandler,
 	) (any, error) {
 		if msg, ok := req.(proto.Message); ok {
-			if field := fieldWithNulByte(msg.ProtoReflect(), "", 0); field != "" {
+			if field := fieldWithNulByte(msg.ProtoReflect(), ""); field != "" {
 				return nil, domain.Errorf(domain.KindInvalid,
 					"%s must not contain a NUL character", field).
 					WithReason(domain.ReasonInvalidValue)
@@ -43,11 +38,10 @@ func nulByteInterceptor() grpc.UnaryServerInterceptor {
 
 // fieldWithNulByte returns the path of the first string field of msg, or of
 // a message inside it, that holds a NUL byte, such as "user.emails[0].value";
-// "" when there is none.
-func fieldWithNulByte(msg protoreflect.Message, prefix string, depth int) string {
-	if depth > maxFieldDepth {
-		return prefix
-	}
+// "" when there is none. Its recursion needs no bound of its own: decoding
+// a request already refuses nesting beyond protobuf's recursion limit, and
+// a deep but legitimate message (a long "or" chain of a filter) must pass.
+func fieldWithNulByte(msg protoreflect.Message, prefix string) string {
 	var found string
 	msg.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
 		path := fd.JSONName()
@@ -58,7 +52,7 @@ func fieldWithNulByte(msg protoreflect.Message, prefix string, depth int) string
 		case fd.IsList():
 			list := v.List()
 			for i := 0; i < list.Len() && found == ""; i++ {
-				found = valueWithNulByte(fd, list.Get(i), fmt.Sprintf("%s[%d]", path, i), depth)
+				found = valueWithNulByte(fd, list.Get(i), fmt.Sprintf("%s[%d]", path, i))
 			}
 		case fd.IsMap():
 			v.Map().Range(func(k protoreflect.MapKey, mv protoreflect.Value) bool {
@@ -66,11 +60,11 @@ func fieldWithNulByte(msg protoreflect.Message, prefix string, depth int) string
 					found = path
 					return false
 				}
-				found = valueWithNulByte(fd.MapValue(), mv, path, depth)
+				found = valueWithNulByte(fd.MapValue(), mv, path)
 				return found == ""
 			})
 		default:
-			found = valueWithNulByte(fd, v, path, depth)
+			found = valueWithNulByte(fd, v, path)
 		}
 		return found == ""
 	})
@@ -79,19 +73,14 @@ func fieldWithNulByte(msg protoreflect.Message, prefix string, depth int) string
 
 // valueWithNulByte checks one value of a field: a string, or a message to
 // walk.
-func valueWithNulByte(
-	fd protoreflect.FieldDescriptor,
-	v protoreflect.Value,
-	path string,
-	depth int,
-) string {
+func valueWithNulByte(fd protoreflect.FieldDescriptor, v protoreflect.Value, path string) string {
 	switch fd.Kind() {
 	case protoreflect.StringKind:
 		if strings.ContainsRune(v.String(), 0) {
 			return path
 		}
 	case protoreflect.MessageKind, protoreflect.GroupKind:
-		return fieldWithNulByte(v.Message(), path, depth+1)
+		return fieldWithNulByte(v.Message(), path)
 	}
 	return ""
 }

@@ -10,9 +10,22 @@ import (
 	"github.com/craevidence/scim-provisioning/services/provisioning/internal/domain"
 )
 
-// maxFilterDepth bounds the nesting of a filter, so a hostile tree cannot
-// exhaust the stack of the translation or of the SQL it becomes.
-const maxFilterDepth = 32
+// Bounds of a filter, so a hostile tree cannot exhaust the stack of the
+// translation or the database with the SQL it becomes. They are separate
+// because the gateway builds "a or b or c …" as a left-deep chain: such a
+// chain is long, but only one level deep as a person wrote it, and an
+// identity provider looking up a hundred ids at once is legitimate.
+const (
+	// maxFilterNodes bounds the expressions of a whole filter.
+	maxFilterNodes = 1000
+	// maxFilterDepth bounds real nesting: grouping, "not" and value
+	// filters. A logical operand with the operator of its parent continues
+	// the parent's chain and adds no level.
+	maxFilterDepth = 32
+)
+
+// filterBudget counts the nodes of a filter while it is translated.
+type filterBudget struct{ nodes int }
 
 func provisionedUserFromProto(u *provisioningv1.User) domain.ProvisionedUser {
 	ent := u.GetEnterprise()
@@ -229,7 +242,7 @@ func listQueryFromProto(
 		SortDescending: order == provisioningv1.SortOrder_SORT_ORDER_DESCENDING,
 	}
 	if filter != nil {
-		f, err := filterFromProto(filter, 0)
+		f, err := (&filterBudget{}).filterFromProto(filter, 0, nil)
 		if err != nil {
 			return domain.ListQuery{}, err
 		}
@@ -241,8 +254,17 @@ func listQueryFromProto(
 
 // filterFromProto translates a filter tree. A shape the core does not know
 // is refused as an invalid filter rather than dropped, because dropping a
-// part of a filter would widen it.
-func filterFromProto(f *provisioningv1.Filter, depth int) (domain.Filter, error) {
+// part of a filter would widen it. parent is the logical expression f is an
+// operand of, nil otherwise; depth counts real nesting (see maxFilterDepth).
+func (b *filterBudget) filterFromProto(
+	f *provisioningv1.Filter,
+	depth int,
+	parent *provisioningv1.LogicalExpression,
+) (domain.Filter, error) {
+	b.nodes++
+	if b.nodes > maxFilterNodes {
+		return nil, domain.InvalidFilter("the filter has more than %d expressions", maxFilterNodes)
+	}
 	if depth > maxFilterDepth {
 		return nil, domain.InvalidFilter("the filter is nested more than %d levels deep", maxFilterDepth)
 	}
@@ -262,11 +284,16 @@ func filterFromProto(f *provisioningv1.Filter, depth int) (domain.Filter, error)
 		if e.Logical.GetLeft() == nil || e.Logical.GetRight() == nil {
 			return nil, domain.InvalidFilter("a logical filter needs two operands")
 		}
-		left, err := filterFromProto(e.Logical.GetLeft(), depth+1)
+		// An operand chained with the same operator stays on its parent's
+		// level: "a or b or c" is one level however long it is.
+		if parent == nil || parent.GetOperator() != e.Logical.GetOperator() {
+			depth++
+		}
+		left, err := b.filterFromProto(e.Logical.GetLeft(), depth, e.Logical)
 		if err != nil {
 			return nil, err
 		}
-		right, err := filterFromProto(e.Logical.GetRight(), depth+1)
+		right, err := b.filterFromProto(e.Logical.GetRight(), depth, e.Logical)
 		if err != nil {
 			return nil, err
 		}
@@ -276,7 +303,7 @@ func filterFromProto(f *provisioningv1.Filter, depth int) (domain.Filter, error)
 		if e.Not.GetFilter() == nil {
 			return nil, domain.InvalidFilter("\"not\" needs a filter")
 		}
-		inner, err := filterFromProto(e.Not.GetFilter(), depth+1)
+		inner, err := b.filterFromProto(e.Not.GetFilter(), depth+1, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -290,7 +317,7 @@ func filterFromProto(f *provisioningv1.Filter, depth int) (domain.Filter, error)
 		if e.ValuePath.GetFilter() == nil {
 			return nil, domain.InvalidFilter("a value filter needs a filter")
 		}
-		inner, err := filterFromProto(e.ValuePath.GetFilter(), depth+1)
+		inner, err := b.filterFromProto(e.ValuePath.GetFilter(), depth+1, nil)
 		if err != nil {
 			return nil, err
 		}
