@@ -16,6 +16,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
 
 	provisioningv1 "github.com/craevidence/scim-provisioning/api/gen/craevidence/provisioning/v1"
 	"github.com/craevidence/scim-provisioning/pkg/requestid"
@@ -65,6 +66,13 @@ func NewAdminHTTPHandler(
 		opt(&config)
 	}
 	mux := runtime.NewServeMux(
+		// Unknown fields and enum names are refused rather than dropped, so a
+		// misspelt setting ("enabledd": false) is a 400 and not a silent
+		// success that changed nothing.
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{
+			MarshalOptions:   protojson.MarshalOptions{EmitUnpopulated: true},
+			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
+		}),
 		runtime.WithIncomingHeaderMatcher(adminHeaderMatcher),
 		runtime.WithErrorHandler(adminErrorHandler),
 		runtime.WithRoutingErrorHandler(adminRoutingErrorHandler),
@@ -253,6 +261,9 @@ func invalidPart(message string) string {
 		}
 	}
 	switch {
+	case strings.Contains(message, "unknown field"):
+		// The name is the caller's text, so it is not echoed back.
+		return "the body has a field this call does not have"
 	case strings.HasPrefix(message, "proto:"), strings.Contains(message, "request body"),
 		strings.Contains(message, "EOF"):
 		return "the body is not a JSON object of this call"

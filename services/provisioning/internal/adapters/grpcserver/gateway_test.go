@@ -183,6 +183,10 @@ func TestAdminHTTPHidesGatewayParseErrors(t *testing.T) {
 			"the request is not valid: the body is not a JSON object of this call"},
 		{"data after the body", http.MethodPost, "/v1/scim-clients", `{"name":"x"} {}`,
 			"the request is not valid: the body is not a JSON object of this call"},
+		{"unknown enum value", http.MethodPatch, "/v1/scim-clients/" + clientID,
+			`{"defaultRole":"BOSS"}`, "the request is not valid: defaultRole"},
+		{"unknown field", http.MethodPatch, "/v1/scim-clients/" + clientID,
+			`{"enabledd":false}`, "the request is not valid: the body has a field this call does not have"},
 	}
 	for _, c := range cases {
 		var body io.Reader
