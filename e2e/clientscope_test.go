@@ -242,3 +242,26 @@ func TestUserNameWhiteSpaceMakesNoSecondMember(t *testing.T) {
 		}
 	})
 }
+
+// TestNoOpPatchKeepsTheVersion checks that a PATCH that changes nothing
+// keeps the resource's version (so the identity provider's ETag stays
+// valid) and does not count as an updated user.
+func TestNoOpPatchKeepsTheVersion(t *testing.T) {
+	forEachDatabase(t, func(t *testing.T, s *System) {
+		created := s.SCIM(http.MethodPost, "/Users", scimUserBody("nora@example.com", true))
+		expectStatus(t, created, http.StatusCreated)
+		again := s.SCIM(http.MethodPatch, "/Users/"+created.String("id"), patchActive(true))
+		expectStatus(t, again, http.StatusOK)
+		if again.String("meta.version") != created.String("meta.version") {
+			t.Errorf("version %s after a no-op PATCH, want %s", again.String("meta.version"),
+				created.String("meta.version"))
+		}
+		var stats struct {
+			UsersUpdated string `json:"usersUpdated"`
+		}
+		s.Admin(http.MethodGet, "/v1/scim-clients/"+s.ClientID+"/statistics", nil, &stats)
+		if stats.UsersUpdated != "" && stats.UsersUpdated != "0" {
+			t.Errorf("usersUpdated = %s after a no-op PATCH, want 0", stats.UsersUpdated)
+		}
+	})
+}

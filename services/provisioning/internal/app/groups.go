@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"time"
 
 	"github.com/craevidence/scim-provisioning/services/provisioning/internal/domain"
 	"github.com/craevidence/scim-provisioning/services/provisioning/internal/ports"
@@ -174,7 +175,6 @@ func (p *Provisioning) ReplaceGroup(
 				return err
 			}
 			changed = applyGroupNames(g, &input.DisplayName, &input.ExternalID)
-			g.Touch(p.now())
 			return nil
 		})
 		if err != nil {
@@ -206,6 +206,9 @@ func (p *Provisioning) ReplaceGroup(
 			}
 		}
 
+		if group, err = touchGroup(ctx, dir, group, changed, p.now()); err != nil {
+			return err
+		}
 		event.ChangedAttributes = changed
 		if err := tx.Audit().AppendEvent(ctx, event); err != nil {
 			return err
@@ -258,13 +261,16 @@ func (p *Provisioning) ModifyGroup(
 				return err
 			}
 			changed = applyGroupNames(g, change.DisplayName, change.ExternalID)
-			g.Touch(p.now())
 			return nil
 		})
 		if err != nil {
 			return err
 		}
 
+		membersChanged, err := membershipChanges(ctx, dir, orgID, id, change, add, remove)
+		if err != nil {
+			return err
+		}
 		if change.RemoveAllMembers {
 			if err := dir.RemoveAllGroupMembers(ctx, orgID, id); err != nil {
 				return err
@@ -280,8 +286,11 @@ func (p *Provisioning) ModifyGroup(
 				return err
 			}
 		}
-		if change.RemoveAllMembers || len(add) > 0 || len(remove) > 0 {
+		if membersChanged {
 			changed = append(changed, "members")
+		}
+		if group, err = touchGroup(ctx, dir, group, changed, p.now()); err != nil {
+			return err
 		}
 
 		event.ChangedAttributes = changed
@@ -386,6 +395,57 @@ func visibleMembers(caller ScimCaller, members []domain.GroupMember) []domain.Gr
 		}
 	}
 	return visible
+}
+
+// touchGroup gives a group that changed a new version and modification
+// time; a request that changed nothing leaves both alone, so an ETag stays
+// valid.
+func touchGroup(
+	ctx context.Context,
+	dir ports.UserDirectory,
+	group domain.Group,
+	changed []string,
+	now time.Time,
+) (domain.Group, error) {
+	if len(changed) == 0 {
+		return group, nil
+	}
+	return dir.UpdateGroup(ctx, group.OrganizationID, group.ID, func(g *domain.Group) error {
+		g.Touch(now)
+		return nil
+	})
+}
+
+// membershipChanges reports whether a change's membership operations will
+// change the group, reading only the memberships of the ids it names. add
+// and remove hold no repeated ids (see cleanIDs).
+func membershipChanges(
+	ctx context.Context,
+	dir ports.UserDirectory,
+	orgID, groupID string,
+	change GroupChange,
+	add, remove []string,
+) (bool, error) {
+	if change.RemoveAllMembers {
+		// Emptying a group counts as a change: knowing whether it was
+		// empty already, or gets the same members back, would mean
+		// reading the whole member list.
+		return true, nil
+	}
+	if len(remove) > 0 {
+		present, err := dir.GroupMemberIDsIn(ctx, orgID, groupID, remove)
+		if err != nil || len(present) > 0 {
+			return err == nil, err
+		}
+	}
+	if len(add) > 0 {
+		present, err := dir.GroupMemberIDsIn(ctx, orgID, groupID, add)
+		if err != nil {
+			return false, err
+		}
+		return len(missingFrom(present, add)) > 0, nil
+	}
+	return false, nil
 }
 
 // addClientMembers adds members to a group after making sure each is a

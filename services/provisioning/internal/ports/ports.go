@@ -138,6 +138,9 @@ type UserDirectory interface {
 	AddGroupMembers(ctx context.Context, orgID, groupID string, memberIDs []string) error
 	RemoveGroupMembers(ctx context.Context, orgID, groupID string, memberIDs []string) error
 	RemoveAllGroupMembers(ctx context.Context, orgID, groupID string) error
+	// GroupMemberIDsIn returns those of ids that are members of the group,
+	// reading only those memberships.
+	GroupMemberIDsIn(ctx context.Context, orgID, groupID string, ids []string) ([]string, error)
 	// ClientMemberIDs returns those of ids that name members of the
 	// organisation linked to the SCIM client, in no particular order.
 	ClientMemberIDs(ctx context.Context, orgID, clientID string, ids []string) ([]string, error)

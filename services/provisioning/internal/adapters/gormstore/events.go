@@ -239,8 +239,10 @@ func (a audit) ListEvents(
 
 // statisticsRow is one (operation, outcome) pair of a client's events.
 type statisticsRow struct {
-	Operation string   `gorm:"column:operation"`
-	Outcome   string   `gorm:"column:outcome"`
+	Operation string `gorm:"column:operation"`
+	Outcome   string `gorm:"column:outcome"`
+	// Unchanged is 1 for events that changed no attribute.
+	Unchanged int      `gorm:"column:unchanged"`
 	Count     int64    `gorm:"column:n"`
 	LastAt    nullTime `gorm:"column:last_at"`
 }
@@ -253,10 +255,12 @@ func (a audit) ClientStatistics(
 ) (domain.ClientStatistics, error) {
 	var rows []statisticsRow
 	err := a.read.WithContext(ctx).Raw(
-		`SELECT operation, outcome, COUNT(*) AS n, MAX(occurred_at) AS last_at
+		`SELECT operation, outcome,
+			CASE WHEN changed_attributes = '[]' THEN 1 ELSE 0 END AS unchanged,
+			COUNT(*) AS n, MAX(occurred_at) AS last_at
 		FROM provisioning_events
 		WHERE organization_id = ? AND client_id = ?
-		GROUP BY operation, outcome`,
+		GROUP BY operation, outcome, CASE WHEN changed_attributes = '[]' THEN 1 ELSE 0 END`,
 		orgID, clientID,
 	).Scan(&rows).Error
 	if err != nil {
@@ -281,7 +285,11 @@ func (a audit) ClientStatistics(
 		case domain.OpUserCreate:
 			stats.UsersCreated += row.Count
 		case domain.OpUserUpdate:
-			stats.UsersUpdated += row.Count
+			// An update that changed nothing is logged, so the log shows
+			// every request, but it updated no one.
+			if row.Unchanged == 0 {
+				stats.UsersUpdated += row.Count
+			}
 		case domain.OpUserDeactivate:
 			stats.UsersDeactivated += row.Count
 		case domain.OpUserReactivate:

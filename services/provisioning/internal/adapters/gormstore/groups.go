@@ -382,6 +382,29 @@ func (r repos) checkMembership(ctx context.Context, orgID, groupID string, ids [
 	return nil
 }
 
+// GroupMemberIDsIn returns those of ids that are members of the group, one
+// query per batch of ids, so a large group is never read whole.
+func (d directory) GroupMemberIDsIn(
+	ctx context.Context,
+	orgID, groupID string,
+	ids []string,
+) ([]string, error) {
+	var out []string
+	for batch := range slices.Chunk(uniqueIDs(ids), idBatch) {
+		var found []string
+		err := d.read.WithContext(ctx).Raw(
+			`SELECT member_id FROM group_members
+			WHERE organization_id = ? AND group_id = ? AND member_id IN ?`,
+			orgID, groupID, batch,
+		).Scan(&found).Error
+		if err != nil {
+			return nil, storeError("find group members", err)
+		}
+		out = append(out, found...)
+	}
+	return out, nil
+}
+
 // ClientMemberIDs returns those of ids that name members linked to the
 // client, one query per batch of ids.
 func (d directory) ClientMemberIDs(

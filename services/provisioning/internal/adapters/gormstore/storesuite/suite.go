@@ -1089,11 +1089,16 @@ func testStatistics(t *testing.T, s ports.Store) {
 	f := newFixture(t, s)
 	other := f
 	other.client.ID = newID("other-client")
+	update := f.event(domain.OpUserUpdate, domain.OutcomeSucceeded, 3)
+	update.ChangedAttributes = []string{"title"}
+	// An update that changed nothing is logged but updated no one.
+	noOp := f.event(domain.OpUserUpdate, domain.OutcomeSucceeded, 3)
 	events := []domain.Event{
 		f.event(domain.OpUserCreate, domain.OutcomeSucceeded, 0),
 		f.event(domain.OpUserCreate, domain.OutcomeSucceeded, 1),
 		f.event(domain.OpUserCreate, domain.OutcomeFailed, 2),
-		f.event(domain.OpUserUpdate, domain.OutcomeSucceeded, 3),
+		update,
+		noOp,
 		f.event(domain.OpUserDeactivate, domain.OutcomeSucceeded, 4),
 		f.event(domain.OpUserReactivate, domain.OutcomeSucceeded, 5),
 		f.event(domain.OpUserDelete, domain.OutcomeSucceeded, 6),
