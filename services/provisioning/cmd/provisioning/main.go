@@ -9,7 +9,8 @@
 // Configuration comes from the environment, read once at start-up:
 // DATABASE_URL, DATA_DIR, PROVISIONING_GRPC_ADDR, ADMIN_HTTP_ADDR,
 // ADMIN_JWT_SECRET, ADMIN_JWT_PUBLIC_KEY_FILE, INTERNAL_SERVICE_TOKEN,
-// EVENT_RETENTION, LOG_FORMAT, LOG_LEVEL and DEMO.
+// EVENT_RETENTION, METRICS_ADDR, OTEL_EXPORTER_OTLP_ENDPOINT,
+// OTEL_EXPORTER_OTLP_INSECURE, LOG_FORMAT, LOG_LEVEL and DEMO.
 package main
 
 import (
@@ -25,12 +26,16 @@ import (
 
 	"github.com/craevidence/scim-provisioning/pkg/envconfig"
 	"github.com/craevidence/scim-provisioning/pkg/logging"
+	"github.com/craevidence/scim-provisioning/pkg/telemetry"
 	"github.com/craevidence/scim-provisioning/services/provisioning/internal/domain"
 	"github.com/craevidence/scim-provisioning/services/provisioning/internal/service"
 )
 
 func main() {
 	if err := run(os.Args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
 		fmt.Fprintln(os.Stderr, "provisioning:", err)
 		os.Exit(1)
 	}
@@ -46,6 +51,12 @@ func run(args []string) error {
 		AdminJWTSecret:       env.String("ADMIN_JWT_SECRET", ""),
 		InternalServiceToken: env.String("INTERNAL_SERVICE_TOKEN", ""),
 		EventRetention:       env.Duration("EVENT_RETENTION", domain.DefaultEventRetention),
+		MetricsAddr:          env.String("METRICS_ADDR", ""),
+		Tracing: telemetry.TracingOptions{
+			Endpoint: env.String("OTEL_EXPORTER_OTLP_ENDPOINT", ""),
+			Insecure: env.Bool("OTEL_EXPORTER_OTLP_INSECURE", false),
+			Service:  "provisioning",
+		},
 		Demo: service.DemoOptions{
 			Enabled: env.Bool("DEMO", false),
 			DataDir: dataDir,

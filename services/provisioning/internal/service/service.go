@@ -21,6 +21,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/craevidence/scim-provisioning/pkg/requestid/grpcrequestid"
+	"github.com/craevidence/scim-provisioning/pkg/telemetry"
 	"github.com/craevidence/scim-provisioning/services/provisioning/internal/adapters/gormstore"
 	"github.com/craevidence/scim-provisioning/services/provisioning/internal/adapters/grpcserver"
 	"github.com/craevidence/scim-provisioning/services/provisioning/internal/app"
@@ -67,6 +68,10 @@ type Options struct {
 	EventRetention time.Duration
 	Logger         *slog.Logger
 	Demo           DemoOptions
+	// MetricsAddr is where Prometheus metrics are served; empty serves none.
+	MetricsAddr string
+	// Tracing exports OpenTelemetry traces when it names an endpoint.
+	Tracing telemetry.TracingOptions
 	// OnListening, when set, is told the bound addresses once both servers
 	// accept connections; tests use it with ":0" addresses.
 	OnListening func(grpcAddr, adminHTTPAddr string)
@@ -155,6 +160,14 @@ func Run(ctx context.Context, opts Options) error {
 		logger.Warn("INTERNAL_SERVICE_TOKEN is not set: every DirectoryService call is refused")
 	}
 
+	shutdownTracing, err := telemetry.SetupTracing(ctx, opts.Tracing)
+	if err != nil {
+		return err
+	}
+	defer flushTraces(shutdownTracing, logger)
+	registry := telemetry.NewRegistry()
+	grpcMetrics := telemetry.NewGRPCServerMetrics(registry)
+
 	grpcServer := grpcserver.NewServer(grpcserver.Options{
 		Provisioning:         provisioning,
 		ScimClients:          clients,
@@ -164,7 +177,10 @@ func Run(ctx context.Context, opts Options) error {
 		AdminVerifier:        verifier,
 		InternalServiceToken: opts.InternalServiceToken,
 		Logger:               logger,
-	})
+	},
+		grpc.ChainUnaryInterceptor(grpcMetrics.UnaryServerInterceptor()),
+		telemetry.GRPCServerTracing(),
+	)
 	healthServer := health.NewServer()
 	healthpb.RegisterHealthServer(grpcServer, healthServer)
 
@@ -182,7 +198,8 @@ func Run(ctx context.Context, opts Options) error {
 	// this process's gRPC server, so both paths share one set of checks.
 	conn, err := grpc.NewClient(loopbackTarget(grpcListener.Addr()),
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithUnaryInterceptor(grpcrequestid.UnaryClientInterceptor()))
+		grpc.WithUnaryInterceptor(grpcrequestid.UnaryClientInterceptor()),
+		telemetry.GRPCClientTracing())
 	if err != nil {
 		grpcListener.Close()
 		httpListener.Close()
@@ -200,6 +217,11 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 	httpServer := newAdminHTTPServer(handler, logger)
+	if err := telemetry.ServeMetrics(serveCtx, opts.MetricsAddr, registry, logger); err != nil {
+		grpcListener.Close()
+		httpListener.Close()
+		return err
+	}
 
 	errs := make(chan error, 2)
 	go func() {
@@ -298,6 +320,15 @@ func shutdown(grpcServer *grpc.Server, httpServer *http.Server, logger *slog.Log
 		logger.Warn("grpc did not drain in time; closing open calls")
 		grpcServer.Stop()
 		<-stopped
+	}
+}
+
+// flushTraces sends the spans still buffered before the process exits.
+func flushTraces(shutdown func(context.Context) error, logger *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := shutdown(ctx); err != nil {
+		logger.Warn("traces were not all exported at shutdown", "error", err)
 	}
 }
 
