@@ -73,18 +73,23 @@ func TestMain(m *testing.M) {
 // System is one running pair of services with a provisioned organisation
 // and SCIM client.
 type System struct {
-	t            testing.TB
-	env          []string
-	logDir       string
-	core         *process
-	gateway      *process
-	ScimBaseURL  string
-	AdminURL     string
-	GRPCAddr     string
-	Organization string
-	ClientID     string
-	ScimToken    string
-	AdminToken   string
+	t           testing.TB
+	env         []string
+	logDir      string
+	core        *process
+	gateway     *process
+	ScimBaseURL string
+	AdminURL    string
+	GRPCAddr    string
+	// CoreMetricsURL and GatewayMetricsURL are each service's /metrics.
+	CoreMetricsURL    string
+	GatewayMetricsURL string
+	coreMetricsAddr   string
+	gatewayMetrics    string
+	Organization      string
+	ClientID          string
+	ScimToken         string
+	AdminToken        string
 }
 
 type process struct {
@@ -107,12 +112,17 @@ func StartSystemWithEnv(t testing.TB, databaseURL string, extraEnv ...string) *S
 	t.Helper()
 
 	grpcAddr, adminAddr, scimAddr := freeAddr(t), freeAddr(t), freeAddr(t)
+	coreMetrics, gatewayMetrics := freeAddr(t), freeAddr(t)
 	s := &System{
-		t:           t,
-		logDir:      t.TempDir(),
-		ScimBaseURL: "http://" + scimAddr + "/scim/v2",
-		AdminURL:    "http://" + adminAddr,
-		GRPCAddr:    grpcAddr,
+		t:                 t,
+		logDir:            t.TempDir(),
+		ScimBaseURL:       "http://" + scimAddr + "/scim/v2",
+		AdminURL:          "http://" + adminAddr,
+		GRPCAddr:          grpcAddr,
+		CoreMetricsURL:    "http://" + coreMetrics + "/metrics",
+		GatewayMetricsURL: "http://" + gatewayMetrics + "/metrics",
+		coreMetricsAddr:   coreMetrics,
+		gatewayMetrics:    gatewayMetrics,
 		env: []string{
 			"DATABASE_URL=" + databaseURL,
 			"DATA_DIR=" + t.TempDir(),
@@ -129,7 +139,7 @@ func StartSystemWithEnv(t testing.TB, databaseURL string, extraEnv ...string) *S
 	t.Cleanup(s.stop)
 
 	s.StartCore()
-	s.gateway = s.start("scim-gateway", binaries.gateway)
+	s.gateway = s.start("scim-gateway", binaries.gateway, "METRICS_ADDR="+s.gatewayMetrics)
 	s.waitReady(s.gateway, "http://"+scimAddr+"/readyz")
 
 	s.Organization = "org-" + randomSuffix()
@@ -159,7 +169,7 @@ func StartSystemWithEnv(t testing.TB, databaseURL string, extraEnv ...string) *S
 // is ready.
 func (s *System) StartCore() {
 	s.t.Helper()
-	s.core = s.start("provisioning", binaries.provisioning)
+	s.core = s.start("provisioning", binaries.provisioning, "METRICS_ADDR="+s.coreMetricsAddr)
 	s.waitReady(s.core, s.AdminURL+"/readyz")
 }
 
@@ -169,7 +179,7 @@ func (s *System) StopCore() {
 	s.terminate(s.core)
 }
 
-func (s *System) start(name, binary string) *process {
+func (s *System) start(name, binary string, processEnv ...string) *process {
 	s.t.Helper()
 	logPath := filepath.Join(s.logDir, name+".log")
 	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
@@ -177,7 +187,7 @@ func (s *System) start(name, binary string) *process {
 		s.t.Fatal(err)
 	}
 	cmd := exec.Command(binary)
-	cmd.Env = append(os.Environ(), s.env...)
+	cmd.Env = append(append(os.Environ(), processEnv...), s.env...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		s.t.Fatalf("start %s: %v", name, err)

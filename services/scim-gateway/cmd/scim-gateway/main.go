@@ -4,6 +4,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/signal"
@@ -11,10 +13,30 @@ import (
 
 	"github.com/craevidence/scim-provisioning/pkg/envconfig"
 	"github.com/craevidence/scim-provisioning/pkg/logging"
+	"github.com/craevidence/scim-provisioning/pkg/telemetry"
 	"github.com/craevidence/scim-provisioning/services/scim-gateway/internal/service"
 )
 
 func main() {
+	flags := flag.NewFlagSet("scim-gateway", flag.ContinueOnError)
+	flags.Usage = func() {
+		fmt.Fprintln(flags.Output(), "usage: scim-gateway\n\n"+
+			"Serves SCIM 2.0 at /scim/v2. Configuration comes from the environment:\n"+
+			"SCIM_LISTEN_ADDR, PROVISIONING_GRPC_ADDR, SCIM_PUBLIC_URL, SCIM_SHUTDOWN_TIMEOUT,\n"+
+			"SCIM_RATE_LIMIT, SCIM_RATE_BURST, METRICS_ADDR, OTEL_EXPORTER_OTLP_ENDPOINT,\n"+
+			"OTEL_EXPORTER_OTLP_INSECURE, LOG_FORMAT and LOG_LEVEL (see README.md).")
+	}
+	if err := flags.Parse(os.Args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		os.Exit(2)
+	}
+	if flags.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "scim-gateway: unexpected argument %q\n", flags.Arg(0))
+		os.Exit(2)
+	}
+
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "scim-gateway:", err)
 		os.Exit(1)
@@ -30,11 +52,13 @@ func run() error {
 		ShutdownTimeout: env.Duration("SCIM_SHUTDOWN_TIMEOUT", 0),
 		RateLimit:       env.Int("SCIM_RATE_LIMIT", 0),
 		RateBurst:       env.Int("SCIM_RATE_BURST", 0),
+		MetricsAddr:     env.String("METRICS_ADDR", ""),
+		Tracing: telemetry.TracingOptions{
+			Endpoint: env.String("OTEL_EXPORTER_OTLP_ENDPOINT", ""),
+			Insecure: env.Bool("OTEL_EXPORTER_OTLP_INSECURE", false),
+			Service:  "scim-gateway",
+		},
 	}
-	// TODO: METRICS_ADDR should serve Prometheus metrics (request counts and
-	// latencies by route and status); the gateway has none yet, so a set
-	// value is only reported at start-up rather than silently ignored.
-	metricsAddr := env.String("METRICS_ADDR", "")
 	logOpts := logging.Options{
 		Format:  env.String("LOG_FORMAT", "text"),
 		Level:   env.String("LOG_LEVEL", "info"),
@@ -48,10 +72,6 @@ func run() error {
 		return fmt.Errorf("configuration: %w", err)
 	}
 	opts.Logger = logger
-	if metricsAddr != "" {
-		logger.Warn("metrics endpoint not implemented, METRICS_ADDR ignored",
-			"metrics_addr", metricsAddr)
-	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()

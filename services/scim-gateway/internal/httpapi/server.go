@@ -21,6 +21,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/craevidence/scim-provisioning/pkg/requestid"
+	"github.com/craevidence/scim-provisioning/pkg/telemetry"
 	"github.com/craevidence/scim-provisioning/services/scim-gateway/internal/core"
 	"github.com/craevidence/scim-provisioning/services/scim-gateway/internal/scim"
 )
@@ -51,6 +52,8 @@ type Options struct {
 	// and DefaultRateBurst, a negative RateLimit turns the limit off.
 	RateLimit int
 	RateBurst int
+	// Metrics counts and times the answered requests; nil counts nothing.
+	Metrics *telemetry.HTTPMetrics
 }
 
 type api struct {
@@ -59,6 +62,7 @@ type api struct {
 	publicURL string
 	maxBody   int64
 	limiter   *rateLimiter
+	metrics   *telemetry.HTTPMetrics
 }
 
 // New returns the HTTP handler of the gateway: /scim/v2, /healthz and
@@ -70,6 +74,7 @@ func New(opts Options) *echo.Echo {
 		publicURL: strings.TrimRight(opts.PublicURL, "/"),
 		maxBody:   opts.MaxBodyBytes,
 		limiter:   newRateLimiter(opts.RateLimit, opts.RateBurst, time.Now),
+		metrics:   opts.Metrics,
 	}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
@@ -167,7 +172,11 @@ func (a *api) requestContext(next echo.HandlerFunc) echo.HandlerFunc {
 		h.Set(requestid.HeaderName, id)
 		h.Set(echo.HeaderCacheControl, "no-store")
 		h.Set(echo.HeaderXContentTypeOptions, "nosniff")
-		ctx := requestid.WithID(c.Request().Context(), id)
+		// The route pattern, not the path, names the span and the metrics,
+		// so ids and hostile paths cannot multiply series.
+		route := c.Path()
+		ctx, endSpan := telemetry.StartHTTPSpan(c.Request(), route)
+		ctx = requestid.WithID(ctx, id)
 		c.SetRequest(c.Request().WithContext(ctx))
 		start := time.Now()
 
@@ -176,19 +185,28 @@ func (a *api) requestContext(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 
 		status := c.Response().Status
+		elapsed := time.Since(start)
+		endSpan(status)
+		if a.metrics != nil {
+			a.metrics.Observe(route, c.Request().Method, status, elapsed)
+		}
 		level := slog.LevelInfo
 		switch {
 		case status >= 500:
 			level = slog.LevelError
 		case status >= 400:
 			level = slog.LevelWarn
+		case route == "/healthz" || route == "/readyz":
+			// Probes arrive every few seconds; at Info they would drown
+			// the requests of identity providers.
+			level = slog.LevelDebug
 		}
 		attrs := []slog.Attr{
 			slog.String("request_id", id),
 			slog.String("method", c.Request().Method),
 			slog.String("route", c.Path()),
 			slog.Int("status", status),
-			slog.Int64("duration_ms", time.Since(start).Milliseconds()),
+			slog.Int64("duration_ms", elapsed.Milliseconds()),
 		}
 		if t, _ := c.Get(scimTypeKey).(string); t != "" {
 			attrs = append(attrs, slog.String("scim_type", t))

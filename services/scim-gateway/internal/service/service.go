@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/craevidence/scim-provisioning/pkg/telemetry"
 	"github.com/craevidence/scim-provisioning/services/scim-gateway/internal/adapters/coregrpc"
 	"github.com/craevidence/scim-provisioning/services/scim-gateway/internal/httpapi"
 )
@@ -32,7 +33,11 @@ type Options struct {
 	// ShutdownTimeout bounds how long in-flight requests may take to finish
 	// once shutdown starts.
 	ShutdownTimeout time.Duration
-	Logger          *slog.Logger
+	// MetricsAddr is where Prometheus metrics are served; empty serves none.
+	MetricsAddr string
+	// Tracing exports OpenTelemetry traces when it names an endpoint.
+	Tracing telemetry.TracingOptions
+	Logger  *slog.Logger
 	// Listening, when set, receives the bound address once the server
 	// accepts connections; tests listen on port 0 and need it.
 	Listening func(addr net.Addr)
@@ -61,7 +66,14 @@ func Run(ctx context.Context, opts Options) error {
 		opts.ShutdownTimeout = 20 * time.Second
 	}
 
-	coreClient, err := coregrpc.Dial(opts.CoreAddr)
+	shutdownTracing, err := telemetry.SetupTracing(ctx, opts.Tracing)
+	if err != nil {
+		return fmt.Errorf("run gateway: %w", err)
+	}
+	defer flushTraces(shutdownTracing, log)
+	registry := telemetry.NewRegistry()
+
+	coreClient, err := coregrpc.Dial(opts.CoreAddr, telemetry.GRPCClientTracing())
 	if err != nil {
 		return fmt.Errorf("run gateway: %w", err)
 	}
@@ -73,6 +85,7 @@ func Run(ctx context.Context, opts Options) error {
 		PublicURL: opts.PublicURL,
 		RateLimit: opts.RateLimit,
 		RateBurst: opts.RateBurst,
+		Metrics:   telemetry.NewHTTPMetrics(registry),
 	})
 	server := &http.Server{
 		Handler:           handler,
@@ -85,6 +98,10 @@ func Run(ctx context.Context, opts Options) error {
 	listener, err := net.Listen("tcp", opts.ListenAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", opts.ListenAddr, err)
+	}
+	if err := telemetry.ServeMetrics(ctx, opts.MetricsAddr, registry, log); err != nil {
+		listener.Close()
+		return fmt.Errorf("run gateway: %w", err)
 	}
 	log.Info("scim gateway started", slog.String("addr", listener.Addr().String()),
 		slog.String("core_addr", opts.CoreAddr))
@@ -118,4 +135,13 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	log.Info("scim gateway stopped")
 	return nil
+}
+
+// flushTraces sends the spans still buffered before the process exits.
+func flushTraces(shutdown func(context.Context) error, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := shutdown(ctx); err != nil {
+		log.Warn("traces were not all exported at shutdown", slog.Any("error", err))
+	}
 }
