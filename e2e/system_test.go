@@ -12,7 +12,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -84,18 +83,24 @@ type System struct {
 	// CoreMetricsURL and GatewayMetricsURL are each service's /metrics.
 	CoreMetricsURL    string
 	GatewayMetricsURL string
-	coreMetricsAddr   string
-	gatewayMetrics    string
-	Organization      string
-	ClientID          string
-	ScimToken         string
-	AdminToken        string
+	// coreAddrs are the addresses the core bound on its first start; a
+	// restart binds the same ones, so the gateway finds it again.
+	coreAddrs    []string
+	Organization string
+	ClientID     string
+	ScimToken    string
+	AdminToken   string
 }
 
 type process struct {
 	name string
 	cmd  *exec.Cmd
 	log  string
+	// logStart is where this run's lines begin in a log shared with
+	// earlier runs of the same service.
+	logStart int64
+	exited   chan struct{}
+	waitErr  error
 }
 
 // StartSystem starts the core on databaseURL and the gateway in front of it,
@@ -111,24 +116,15 @@ func StartSystem(t testing.TB, databaseURL string) *System {
 func StartSystemWithEnv(t testing.TB, databaseURL string, extraEnv ...string) *System {
 	t.Helper()
 
-	grpcAddr, adminAddr, scimAddr := freeAddr(t), freeAddr(t), freeAddr(t)
-	coreMetrics, gatewayMetrics := freeAddr(t), freeAddr(t)
+	// Every service binds port 0 and the harness reads the address it got
+	// from its start-up log line, so parallel tests never race for a port
+	// and never mistake another test's server for their own.
 	s := &System{
-		t:                 t,
-		logDir:            t.TempDir(),
-		ScimBaseURL:       "http://" + scimAddr + "/scim/v2",
-		AdminURL:          "http://" + adminAddr,
-		GRPCAddr:          grpcAddr,
-		CoreMetricsURL:    "http://" + coreMetrics + "/metrics",
-		GatewayMetricsURL: "http://" + gatewayMetrics + "/metrics",
-		coreMetricsAddr:   coreMetrics,
-		gatewayMetrics:    gatewayMetrics,
+		t:      t,
+		logDir: t.TempDir(),
 		env: []string{
 			"DATABASE_URL=" + databaseURL,
 			"DATA_DIR=" + t.TempDir(),
-			"PROVISIONING_GRPC_ADDR=" + grpcAddr,
-			"ADMIN_HTTP_ADDR=" + adminAddr,
-			"SCIM_LISTEN_ADDR=" + scimAddr,
 			"ADMIN_JWT_SECRET=" + adminJWTSecret,
 			"INTERNAL_SERVICE_TOKEN=" + internalServiceToken,
 			"LOG_FORMAT=json",
@@ -139,8 +135,15 @@ func StartSystemWithEnv(t testing.TB, databaseURL string, extraEnv ...string) *S
 	t.Cleanup(s.stop)
 
 	s.StartCore()
-	s.gateway = s.start("scim-gateway", binaries.gateway, "METRICS_ADDR="+s.gatewayMetrics)
-	s.waitReady(s.gateway, "http://"+scimAddr+"/readyz")
+	s.gateway = s.start("scim-gateway", binaries.gateway,
+		"PROVISIONING_GRPC_ADDR="+s.GRPCAddr,
+		"SCIM_LISTEN_ADDR=127.0.0.1:0",
+		"METRICS_ADDR=127.0.0.1:0")
+	started := s.waitLog(s.gateway, "scim gateway started")
+	metrics := s.waitLog(s.gateway, "metrics server started")
+	s.ScimBaseURL = "http://" + started["addr"] + "/scim/v2"
+	s.GatewayMetricsURL = "http://" + metrics["addr"] + "/metrics"
+	s.waitReady(s.gateway, "http://"+started["addr"]+"/readyz")
 
 	s.Organization = "org-" + randomSuffix()
 	s.UpsertOrganization(s.Organization, provisioningv1.Plan_PLAN_ENTERPRISE)
@@ -169,7 +172,20 @@ func StartSystemWithEnv(t testing.TB, databaseURL string, extraEnv ...string) *S
 // is ready.
 func (s *System) StartCore() {
 	s.t.Helper()
-	s.core = s.start("provisioning", binaries.provisioning, "METRICS_ADDR="+s.coreMetricsAddr)
+	addrs := s.coreAddrs
+	if addrs == nil {
+		addrs = []string{"127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"}
+	}
+	s.core = s.start("provisioning", binaries.provisioning,
+		"PROVISIONING_GRPC_ADDR="+addrs[0],
+		"ADMIN_HTTP_ADDR="+addrs[1],
+		"METRICS_ADDR="+addrs[2])
+	metrics := s.waitLog(s.core, "metrics server started")
+	started := s.waitLog(s.core, "provisioning core started")
+	s.coreAddrs = []string{started["grpc_addr"], started["admin_http_addr"], metrics["addr"]}
+	s.GRPCAddr = started["grpc_addr"]
+	s.AdminURL = "http://" + started["admin_http_addr"]
+	s.CoreMetricsURL = "http://" + metrics["addr"] + "/metrics"
 	s.waitReady(s.core, s.AdminURL+"/readyz")
 }
 
@@ -186,6 +202,10 @@ func (s *System) start(name, binary string, processEnv ...string) *process {
 	if err != nil {
 		s.t.Fatal(err)
 	}
+	info, err := logFile.Stat()
+	if err != nil {
+		s.t.Fatal(err)
+	}
 	cmd := exec.Command(binary)
 	cmd.Env = append(append(os.Environ(), processEnv...), s.env...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
@@ -193,7 +213,59 @@ func (s *System) start(name, binary string, processEnv ...string) *process {
 		s.t.Fatalf("start %s: %v", name, err)
 	}
 	logFile.Close()
-	return &process{name: name, cmd: cmd, log: logPath}
+
+	p := &process{name: name, cmd: cmd, log: logPath, logStart: info.Size(),
+		exited: make(chan struct{})}
+	go func() {
+		p.waitErr = cmd.Wait()
+		close(p.exited)
+	}()
+	return p
+}
+
+// waitLog waits for this run of p to log a JSON record with message msg and
+// returns its string fields.
+func (s *System) waitLog(p *process, msg string) map[string]string {
+	s.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if fields, ok := findLogRecord(p, msg); ok {
+			return fields
+		}
+		select {
+		case <-p.exited:
+			if fields, ok := findLogRecord(p, msg); ok {
+				return fields
+			}
+			s.dumpLogs()
+			s.t.Fatalf("%s exited before logging %q: %v", p.name, msg, p.waitErr)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	s.dumpLogs()
+	s.t.Fatalf("%s did not log %q within 30 seconds", p.name, msg)
+	return nil
+}
+
+func findLogRecord(p *process, msg string) (map[string]string, bool) {
+	data, err := os.ReadFile(p.log)
+	if err != nil || int64(len(data)) < p.logStart {
+		return nil, false
+	}
+	for _, line := range strings.Split(string(data[p.logStart:]), "\n") {
+		var record map[string]any
+		if json.Unmarshal([]byte(line), &record) != nil || record["msg"] != msg {
+			continue
+		}
+		fields := map[string]string{}
+		for k, v := range record {
+			if text, ok := v.(string); ok {
+				fields[k] = text
+			}
+		}
+		return fields, true
+	}
+	return nil, false
 }
 
 func (s *System) waitReady(p *process, url string) {
@@ -207,30 +279,35 @@ func (s *System) waitReady(p *process, url string) {
 				return
 			}
 		}
-		if p.cmd.ProcessState != nil {
-			break
+		select {
+		case <-p.exited:
+			s.dumpLogs()
+			s.t.Fatalf("%s exited before it was ready: %v", p.name, p.waitErr)
+		case <-time.After(100 * time.Millisecond):
 		}
-		time.Sleep(100 * time.Millisecond)
 	}
 	s.dumpLogs()
 	s.t.Fatalf("%s did not become ready at %s", p.name, url)
 }
 
 func (s *System) terminate(p *process) {
-	if p == nil || p.cmd.Process == nil || p.cmd.ProcessState != nil {
+	if p == nil {
 		return
 	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- p.cmd.Wait() }()
 	select {
-	case err := <-done:
-		if err != nil {
-			s.t.Errorf("%s did not exit cleanly on SIGTERM: %v", p.name, err)
+	case <-p.exited:
+		return
+	default:
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.exited:
+		if p.waitErr != nil {
+			s.t.Errorf("%s did not exit cleanly on SIGTERM: %v", p.name, p.waitErr)
 		}
 	case <-time.After(15 * time.Second):
 		_ = p.cmd.Process.Kill()
-		<-done
+		<-p.exited
 		s.t.Errorf("%s did not stop within 15s of SIGTERM", p.name)
 	}
 }
@@ -417,16 +494,6 @@ func signJWT(claims map[string]any, secret string) string {
 	mac := hmac.New(sha256.New, []byte(secret))
 	mac.Write([]byte(unsigned))
 	return unsigned + "." + enc.EncodeToString(mac.Sum(nil))
-}
-
-func freeAddr(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 func randomSuffix() string {
