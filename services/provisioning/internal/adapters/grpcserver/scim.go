@@ -87,8 +87,7 @@ func (s *ScimServer) ListUsers(
 	if err != nil {
 		return nil, err
 	}
-	query, err := listQueryFromProto(
-		req.GetFilter(), req.GetStartIndex(), req.GetCount(), req.GetSortBy(), req.GetSortOrder())
+	query, err := listQueryFromProto(req)
 	if err != nil {
 		return nil, err
 	}
@@ -177,8 +176,7 @@ func (s *ScimServer) ListGroups(
 	if err != nil {
 		return nil, err
 	}
-	query, err := listQueryFromProto(
-		req.GetFilter(), req.GetStartIndex(), req.GetCount(), req.GetSortBy(), req.GetSortOrder())
+	query, err := listQueryFromProto(req)
 	if err != nil {
 		return nil, err
 	}

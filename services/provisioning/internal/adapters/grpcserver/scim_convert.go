@@ -227,21 +227,26 @@ func groupToProto(v app.GroupView) *provisioningv1.Group {
 	return out
 }
 
+// listingRequest is what ListUsersRequest and ListGroupsRequest share: the
+// filter, paging and sorting of a SCIM listing.
+type listingRequest interface {
+	GetFilter() *provisioningv1.Filter
+	GetStartIndex() int32
+	GetCount() int32
+	GetSortBy() string
+	GetSortOrder() provisioningv1.SortOrder
+}
+
 // listQueryFromProto builds a domain list query from a SCIM listing
 // request.
-func listQueryFromProto(
-	filter *provisioningv1.Filter,
-	startIndex, count int32,
-	sortBy string,
-	order provisioningv1.SortOrder,
-) (domain.ListQuery, error) {
+func listQueryFromProto(req listingRequest) (domain.ListQuery, error) {
 	query := domain.ListQuery{
-		StartIndex:     int(startIndex),
-		Count:          int(count),
-		SortBy:         sortBy,
-		SortDescending: order == provisioningv1.SortOrder_SORT_ORDER_DESCENDING,
+		StartIndex:     int(req.GetStartIndex()),
+		Count:          int(req.GetCount()),
+		SortBy:         req.GetSortBy(),
+		SortDescending: req.GetSortOrder() == provisioningv1.SortOrder_SORT_ORDER_DESCENDING,
 	}
-	if filter != nil {
+	if filter := req.GetFilter(); filter != nil {
 		f, err := (&filterBudget{}).filterFromProto(filter, 0, nil)
 		if err != nil {
 			return domain.ListQuery{}, err
