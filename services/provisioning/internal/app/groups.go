@@ -167,15 +167,8 @@ func (p *Provisioning) ReplaceGroup(
 		dir := tx.Directory()
 		orgID := caller.Organization.ID
 		var changed []string
-		group, err := dir.UpdateGroup(ctx, orgID, id, func(g *domain.Group) error {
-			if g.ClientID != caller.Client.ID {
-				return groupNotFound(id)
-			}
-			if err := checkVersion(expectedVersion, g.Version); err != nil {
-				return err
-			}
+		group, err := updateClientGroup(ctx, dir, caller, id, expectedVersion, func(g *domain.Group) {
 			changed = applyGroupNames(g, &input.DisplayName, &input.ExternalID)
-			return nil
 		})
 		if err != nil {
 			return err
@@ -206,14 +199,7 @@ func (p *Provisioning) ReplaceGroup(
 			}
 		}
 
-		if group, err = touchGroup(ctx, dir, group, changed, p.now()); err != nil {
-			return err
-		}
-		event.ChangedAttributes = changed
-		if err := tx.Audit().AppendEvent(ctx, event); err != nil {
-			return err
-		}
-		view, err = groupView(ctx, tx, caller, group, false)
+		view, err = p.recordGroupChange(ctx, tx, caller, group, changed, &event, false)
 		return err
 	})
 	if err != nil {
@@ -253,15 +239,8 @@ func (p *Provisioning) ModifyGroup(
 		dir := tx.Directory()
 		orgID := caller.Organization.ID
 		var changed []string
-		group, err := dir.UpdateGroup(ctx, orgID, id, func(g *domain.Group) error {
-			if g.ClientID != caller.Client.ID {
-				return groupNotFound(id)
-			}
-			if err := checkVersion(expectedVersion, g.Version); err != nil {
-				return err
-			}
+		group, err := updateClientGroup(ctx, dir, caller, id, expectedVersion, func(g *domain.Group) {
 			changed = applyGroupNames(g, change.DisplayName, change.ExternalID)
-			return nil
 		})
 		if err != nil {
 			return err
@@ -289,15 +268,8 @@ func (p *Provisioning) ModifyGroup(
 		if membersChanged {
 			changed = append(changed, "members")
 		}
-		if group, err = touchGroup(ctx, dir, group, changed, p.now()); err != nil {
-			return err
-		}
 
-		event.ChangedAttributes = changed
-		if err := tx.Audit().AppendEvent(ctx, event); err != nil {
-			return err
-		}
-		view, err = groupView(ctx, tx, caller, group, excludeMembers)
+		view, err = p.recordGroupChange(ctx, tx, caller, group, changed, &event, excludeMembers)
 		return err
 	})
 	if err != nil {
@@ -327,13 +299,7 @@ func (p *Provisioning) DeleteGroup(
 	err := p.store.Transaction(ctx, func(tx ports.Repositories) error {
 		dir := tx.Directory()
 		orgID := caller.Organization.ID
-		// The update locks the row while the version is compared.
-		if _, err := dir.UpdateGroup(ctx, orgID, id, func(g *domain.Group) error {
-			if g.ClientID != caller.Client.ID {
-				return groupNotFound(id)
-			}
-			return checkVersion(expectedVersion, g.Version)
-		}); err != nil {
+		if _, err := updateClientGroup(ctx, dir, caller, id, expectedVersion, nil); err != nil {
 			return err
 		}
 		if err := dir.DeleteGroup(ctx, orgID, id); err != nil {
@@ -395,6 +361,58 @@ func visibleMembers(caller ScimCaller, members []domain.GroupMember) []domain.Gr
 		}
 	}
 	return visible
+}
+
+// updateClientGroup changes a group the caller's client created, once the
+// version the caller expects is the stored one; change may be nil, to check
+// alone. Another client's group is not found. The update locks the row, so
+// the version cannot move between the check and what the caller does next.
+func updateClientGroup(
+	ctx context.Context,
+	dir ports.UserDirectory,
+	caller ScimCaller,
+	id string,
+	expectedVersion int64,
+	change func(*domain.Group),
+) (domain.Group, error) {
+	return dir.UpdateGroup(ctx, caller.Organization.ID, id, func(g *domain.Group) error {
+		if g.ClientID != caller.Client.ID {
+			return groupNotFound(id)
+		}
+		if err := checkVersion(expectedVersion, g.Version); err != nil {
+			return err
+		}
+		if change != nil {
+			change(g)
+		}
+		return nil
+	})
+}
+
+// recordGroupChange ends an update of a group inside its transaction: it
+// gives the group a new version if any attribute changed, appends the event
+// naming those attributes, and returns the group as the caller sees it.
+// event is a pointer so that a failure recorded after the transaction names
+// the same attributes.
+func (p *Provisioning) recordGroupChange(
+	ctx context.Context,
+	tx ports.Repositories,
+	caller ScimCaller,
+	group domain.Group,
+	changed []string,
+	event *domain.Event,
+	excludeMembers bool,
+) (GroupView, error) {
+	group, err := touchGroup(ctx, tx.Directory(), group, changed, p.now())
+	if err != nil {
+		return GroupView{}, err
+	}
+
+	event.ChangedAttributes = changed
+	if err := tx.Audit().AppendEvent(ctx, *event); err != nil {
+		return GroupView{}, err
+	}
+	return groupView(ctx, tx, caller, group, excludeMembers)
 }
 
 // touchGroup gives a group that changed a new version and modification
