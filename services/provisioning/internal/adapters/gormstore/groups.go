@@ -290,19 +290,12 @@ func (d directory) AddGroupMembers(
 		if err := tx.checkMembership(ctx, orgID, groupID, ids); err != nil {
 			return err
 		}
-		for batch := range slices.Chunk(ids, idBatch) {
-			err := tx.db.WithContext(ctx).Exec(
-				`INSERT INTO group_members (group_id, member_id, organization_id)
-				SELECT ?, m.id, m.organization_id FROM members m
-				WHERE m.organization_id = ? AND m.id IN ?
-				ON CONFLICT (group_id, member_id) DO NOTHING`,
-				groupID, orgID, batch,
-			).Error
-			if err != nil {
-				return err
-			}
-		}
-		return nil
+		return execPerBatch(ctx, tx.db,
+			`INSERT INTO group_members (group_id, member_id, organization_id)
+			SELECT ?, m.id, m.organization_id FROM members m
+			WHERE m.organization_id = ? AND m.id IN ?
+			ON CONFLICT (group_id, member_id) DO NOTHING`,
+			ids, groupID, orgID)
 	})
 	return storeError("add group members", err)
 }
@@ -322,17 +315,10 @@ func (d directory) RemoveGroupMembers(
 		if _, err := (directory{tx}).loadGroup(ctx, tx.db, orgID, groupID, false); err != nil {
 			return err
 		}
-		for batch := range slices.Chunk(ids, idBatch) {
-			err := tx.db.WithContext(ctx).Exec(
-				`DELETE FROM group_members
-				WHERE organization_id = ? AND group_id = ? AND member_id IN ?`,
-				orgID, groupID, batch,
-			).Error
-			if err != nil {
-				return err
-			}
-		}
-		return nil
+		return execPerBatch(ctx, tx.db,
+			`DELETE FROM group_members
+			WHERE organization_id = ? AND group_id = ? AND member_id IN ?`,
+			ids, orgID, groupID)
 	})
 	return storeError("remove group members", err)
 }
@@ -389,20 +375,14 @@ func (d directory) GroupMemberIDsIn(
 	orgID, groupID string,
 	ids []string,
 ) ([]string, error) {
-	var out []string
-	for batch := range slices.Chunk(uniqueIDs(ids), idBatch) {
-		var found []string
-		err := d.read.WithContext(ctx).Raw(
-			`SELECT member_id FROM group_members
-			WHERE organization_id = ? AND group_id = ? AND member_id IN ?`,
-			orgID, groupID, batch,
-		).Scan(&found).Error
-		if err != nil {
-			return nil, storeError("find group members", err)
-		}
-		out = append(out, found...)
+	found, err := selectIDsPerBatch(ctx, d.read,
+		`SELECT member_id FROM group_members
+		WHERE organization_id = ? AND group_id = ? AND member_id IN ?`,
+		uniqueIDs(ids), orgID, groupID)
+	if err != nil {
+		return nil, storeError("find group members", err)
 	}
-	return out, nil
+	return found, nil
 }
 
 // ClientMemberIDs returns those of ids that name members linked to the
@@ -412,19 +392,58 @@ func (d directory) ClientMemberIDs(
 	orgID, clientID string,
 	ids []string,
 ) ([]string, error) {
+	found, err := selectIDsPerBatch(ctx, d.read,
+		"SELECT id FROM members WHERE organization_id = ? AND client_id = ? AND id IN ?",
+		uniqueIDs(ids), orgID, clientID)
+	if err != nil {
+		return nil, storeError("find client members", err)
+	}
+	return found, nil
+}
+
+// execPerBatch runs statement once per batch of ids (see idBatch). Its last
+// parameter is the IN list that takes the batch; args are the ones before.
+func execPerBatch(
+	ctx context.Context,
+	db *gorm.DB,
+	statement string,
+	ids []string,
+	args ...any,
+) error {
+	for batch := range slices.Chunk(ids, idBatch) {
+		if err := db.WithContext(ctx).Exec(statement, batchArgs(args, batch)...).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// selectIDsPerBatch runs query, which selects one column of ids, once per
+// batch of ids and returns what all batches found. Like execPerBatch, the
+// query's last parameter is the IN list.
+func selectIDsPerBatch(
+	ctx context.Context,
+	db *gorm.DB,
+	query string,
+	ids []string,
+	args ...any,
+) ([]string, error) {
 	var out []string
-	for batch := range slices.Chunk(uniqueIDs(ids), idBatch) {
+	for batch := range slices.Chunk(ids, idBatch) {
 		var found []string
-		err := d.read.WithContext(ctx).Raw(
-			"SELECT id FROM members WHERE organization_id = ? AND client_id = ? AND id IN ?",
-			orgID, clientID, batch,
-		).Scan(&found).Error
+		err := db.WithContext(ctx).Raw(query, batchArgs(args, batch)...).Scan(&found).Error
 		if err != nil {
-			return nil, storeError("find client members", err)
+			return nil, err
 		}
 		out = append(out, found...)
 	}
 	return out, nil
+}
+
+// batchArgs appends a batch to a fresh copy of args, so no two batches
+// share one slice.
+func batchArgs(args []any, batch []string) []any {
+	return append(slices.Clip(args), batch)
 }
 
 func uniqueIDs(ids []string) []string {
