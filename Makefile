@@ -49,7 +49,7 @@ fuzz: ## Run each fuzz target for FUZZTIME (default 20s).
 
 .PHONY: generate
 generate: ## Regenerate the Go, gRPC, grpc-gateway and OpenAPI code from api/proto.
-	rm -rf api/gen api/openapi
+	rm -rf api/gen api/openapi/*.swagger.json
 	$(BUF) generate .. --template ../buf.gen.yaml -o ..
 
 .PHONY: generate-check

@@ -19,6 +19,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	provisioningv1 "github.com/craevidence/scim-provisioning/api/gen/craevidence/provisioning/v1"
+	"github.com/craevidence/scim-provisioning/api/openapi"
 	"github.com/craevidence/scim-provisioning/pkg/requestid"
 )
 
@@ -98,9 +99,11 @@ func NewAdminHTTPHandler(
 		}
 		writePlain(w, http.StatusOK, "ready")
 	})
-	// TODO: serve api/openapi/admin.swagger.json at /openapi.json. It lives
-	// in the api module and go:embed cannot reach across modules; it needs a
-	// copy made at build time or an embedding package in the api module.
+	// The API's description is public, like the routes it describes.
+	root.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(openapi.Admin)
+	})
 	return withSecurityHeaders(root), nil
 }
 

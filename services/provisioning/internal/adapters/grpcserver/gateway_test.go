@@ -267,3 +267,29 @@ func TestAdminHTTPSecurityHeaders(t *testing.T) {
 		}
 	}
 }
+
+// TestAdminHTTPServesItsOpenAPIDocument checks that the generated
+// description of the admin API is served and names its routes.
+func TestAdminHTTPServesItsOpenAPIDocument(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+
+	a := e.send(t, http.MethodGet, "/openapi.json", "", nil)
+	if a.status != http.StatusOK {
+		t.Fatalf("GET /openapi.json: %d %s", a.status, a.body)
+	}
+	var doc struct {
+		Swagger string                    `json:"swagger"`
+		Paths   map[string]map[string]any `json:"paths"`
+	}
+	if err := json.Unmarshal(a.body, &doc); err != nil {
+		t.Fatalf("the document is not JSON: %v", err)
+	}
+	if doc.Swagger != "2.0" {
+		t.Errorf("swagger version %q", doc.Swagger)
+	}
+	if _, ok := doc.Paths["/v1/scim-clients/{clientId}:rotateToken"]["post"]; !ok {
+		t.Errorf("the document lacks POST /v1/scim-clients/{clientId}:rotateToken; paths: %v",
+			len(doc.Paths))
+	}
+}
