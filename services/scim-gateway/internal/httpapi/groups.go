@@ -144,9 +144,7 @@ func (a *api) patchGroup(c echo.Context) error {
 	}
 
 	if !wantBody {
-		if g.Meta != nil && g.Meta.Version > 0 {
-			c.Response().Header().Set(headerETag, scim.FormatETag(g.Meta.Version))
-		}
+		setETag(c, g.Meta)
 		return c.NoContent(http.StatusNoContent)
 	}
 	return a.respondGroup(c, http.StatusOK, g, proj)
@@ -184,9 +182,7 @@ func (a *api) respondGroup(c echo.Context, status int, g scim.Group, proj scim.P
 	if err != nil {
 		return err
 	}
-	if g.Meta != nil && g.Meta.Version > 0 {
-		c.Response().Header().Set(headerETag, scim.FormatETag(g.Meta.Version))
-	}
+	setETag(c, g.Meta)
 	return writeJSON(c, status, doc)
 }
 

@@ -236,9 +236,7 @@ func (a *api) respondUser(c echo.Context, status int, u scim.User, proj scim.Pro
 	if err != nil {
 		return err
 	}
-	if u.Meta != nil && u.Meta.Version > 0 {
-		c.Response().Header().Set(headerETag, scim.FormatETag(u.Meta.Version))
-	}
+	setETag(c, u.Meta)
 	return writeJSON(c, status, doc)
 }
 
@@ -307,6 +305,13 @@ func notModified(c echo.Context, meta *scim.Meta) bool {
 		}
 	}
 	return false
+}
+
+// setETag sends the resource's version, when it has one, as its ETag.
+func setETag(c echo.Context, meta *scim.Meta) {
+	if v := versionOf(meta); v > 0 {
+		c.Response().Header().Set(headerETag, scim.FormatETag(v))
+	}
 }
 
 func versionOf(meta *scim.Meta) int64 {
