@@ -1,22 +1,14 @@
 package grpcserver_test
 
 import (
-	"context"
-	"io"
-	"log/slog"
-	"net"
 	"strings"
 	"testing"
 
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
 	provisioningv1 "github.com/craevidence/scim-provisioning/api/gen/craevidence/provisioning/v1"
 	"github.com/craevidence/scim-provisioning/services/provisioning/internal/adapters/gormstore/gormstoretest"
-	"github.com/craevidence/scim-provisioning/services/provisioning/internal/adapters/grpcserver"
-	"github.com/craevidence/scim-provisioning/services/provisioning/internal/app"
 	"github.com/craevidence/scim-provisioning/services/provisioning/internal/domain"
 	"github.com/craevidence/scim-provisioning/services/provisioning/internal/ports"
 )
@@ -39,48 +31,7 @@ func forEachEnv(t *testing.T, test func(t *testing.T, e *env)) {
 // without the admin REST API.
 func newGRPCEnv(t *testing.T, store ports.Store) *env {
 	t.Helper()
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	verifier, err := grpcserver.NewHS256Verifier([]byte(testSecret))
-	if err != nil {
-		t.Fatal(err)
-	}
-	server := grpcserver.NewServer(grpcserver.Options{
-		Provisioning:         app.NewProvisioning(store, nil, logger),
-		ScimClients:          app.NewScimClients(store, nil, logger),
-		Members:              app.NewMembers(store, nil, logger),
-		Directory:            app.NewDirectory(store, nil, logger),
-		AdminVerifier:        verifier,
-		InternalServiceToken: testInternalToken,
-		Logger:               logger,
-	})
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = server.Serve(lis) }()
-	t.Cleanup(server.Stop)
-
-	conn, err := grpc.NewClient(lis.Addr().String(),
-		grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-
-	for _, id := range []string{"org-a", "org-b"} {
-		err := store.Organizations().UpsertOrganization(context.Background(),
-			domain.Organization{ID: id, Name: id, Plan: domain.PlanEnterprise})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	return &env{
-		store: store,
-		scim:  provisioningv1.NewScimServiceClient(conn),
-		admin: provisioningv1.NewAdminServiceClient(conn),
-		dir:   provisioningv1.NewDirectoryServiceClient(conn),
-		orgID: "org-a",
-	}
+	return envOn(t, store, serveGRPC(t, store))
 }
 
 // wantInvalidValue checks an InvalidArgument answer with reason

@@ -45,6 +45,27 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	store := gormstoretest.NewSQLite(t)
+	conn := serveGRPC(t, store, grpc.WithUnaryInterceptor(grpcrequestid.UnaryClientInterceptor()))
+
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	handler, err := grpcserver.NewAdminHTTPHandler(ctx, conn, store.Ping)
+	if err != nil {
+		t.Fatal(err)
+	}
+	httpServer := httptest.NewServer(handler)
+	t.Cleanup(httpServer.Close)
+
+	e := envOn(t, store, conn)
+	e.httpURL = httpServer.URL
+	return e
+}
+
+// serveGRPC starts the core's gRPC server over store on a loopback socket
+// and returns a plaintext client connection to it, made with opts as well.
+// Both end with the test.
+func serveGRPC(t *testing.T, store ports.Store, opts ...grpc.DialOption) *grpc.ClientConn {
+	t.Helper()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	verifier, err := grpcserver.NewHS256Verifier([]byte(testSecret))
 	if err != nil {
@@ -67,31 +88,19 @@ func newEnv(t *testing.T) *env {
 	go func() { _ = server.Serve(lis) }()
 	t.Cleanup(server.Stop)
 
-	conn, err := grpc.NewClient(lis.Addr().String(),
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithUnaryInterceptor(grpcrequestid.UnaryClientInterceptor()))
+	plaintext := grpc.WithTransportCredentials(insecure.NewCredentials())
+	conn, err := grpc.NewClient(lis.Addr().String(), append([]grpc.DialOption{plaintext}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
+	return conn
+}
 
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	handler, err := grpcserver.NewAdminHTTPHandler(ctx, conn, store.Ping)
-	if err != nil {
-		t.Fatal(err)
-	}
-	httpServer := httptest.NewServer(handler)
-	t.Cleanup(httpServer.Close)
-
-	e := &env{
-		store:   store,
-		scim:    provisioningv1.NewScimServiceClient(conn),
-		admin:   provisioningv1.NewAdminServiceClient(conn),
-		dir:     provisioningv1.NewDirectoryServiceClient(conn),
-		httpURL: httpServer.URL,
-		orgID:   "org-a",
-	}
+// envOn stores the organisations org-a and org-b, and returns an env whose
+// clients use conn and whose admin acts in org-a.
+func envOn(t *testing.T, store ports.Store, conn *grpc.ClientConn) *env {
+	t.Helper()
 	for _, id := range []string{"org-a", "org-b"} {
 		err := store.Organizations().UpsertOrganization(context.Background(),
 			domain.Organization{ID: id, Name: id, Plan: domain.PlanEnterprise})
@@ -99,7 +108,13 @@ func newEnv(t *testing.T) *env {
 			t.Fatal(err)
 		}
 	}
-	return e
+	return &env{
+		store: store,
+		scim:  provisioningv1.NewScimServiceClient(conn),
+		admin: provisioningv1.NewAdminServiceClient(conn),
+		dir:   provisioningv1.NewDirectoryServiceClient(conn),
+		orgID: "org-a",
+	}
 }
 
 // adminToken signs a token for an admin of org with role.
