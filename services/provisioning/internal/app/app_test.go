@@ -110,6 +110,21 @@ func (f *fixture) member(t *testing.T, id string) domain.Member {
 	return m
 }
 
+// newUsers provisions an active user through caller for each userName and
+// returns their member ids in the same order.
+func (f *fixture) newUsers(t *testing.T, caller app.ScimCaller, userNames ...string) []string {
+	t.Helper()
+	ids := make([]string, 0, len(userNames))
+	for _, name := range userNames {
+		u, err := f.provisioning.CreateUser(testContext(), caller, user(name, true))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, u.Member.ID)
+	}
+	return ids
+}
+
 func user(userName string, active bool) domain.ProvisionedUser {
 	return domain.ProvisionedUser{
 		UserName:   userName,

@@ -23,11 +23,7 @@ func chainFixture(t *testing.T, f *fixture) (*app.ProvisioningLog, *gormstore.St
 	store := f.store.(*gormstore.Store)
 	log := app.NewProvisioningLog(store, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	caller, _ := f.newClient(t, allOn())
-	for _, name := range []string{"a@example.com", "b@example.com", "c@example.com", "d@example.com"} {
-		if _, err := f.provisioning.CreateUser(testContext(), caller, user(name, true)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	f.newUsers(t, caller, "a@example.com", "b@example.com", "c@example.com", "d@example.com")
 	// Another organisation's events form a chain of their own.
 	other := f.newOrg(t, "org-other", domain.PlanEnterprise)
 	otherOwner := app.Admin{Subject: "o", OrganizationID: other.ID, Role: domain.RoleOwner}

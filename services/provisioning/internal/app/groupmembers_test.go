@@ -18,14 +18,7 @@ func TestRemovingUnknownGroupMembersIsNoOp(t *testing.T) {
 		caller, _ := f.newClient(t, domain.ClientSettings{
 			AutoActivate: true, SyncAttributes: true, AllowDeletion: true,
 		})
-		var ids []string
-		for _, name := range []string{"a@example.com", "b@example.com"} {
-			u, err := f.provisioning.CreateUser(ctx, caller, user(name, true))
-			if err != nil {
-				t.Fatal(err)
-			}
-			ids = append(ids, u.Member.ID)
-		}
+		ids := f.newUsers(t, caller, "a@example.com", "b@example.com")
 		g, err := f.provisioning.CreateGroup(ctx, caller,
 			app.GroupInput{DisplayName: "Engineering", MemberIDs: ids})
 		if err != nil {
@@ -62,14 +55,7 @@ func TestListUsersCarriesGroups(t *testing.T) {
 	forEachStore(t, func(t *testing.T, f *fixture) {
 		ctx := testContext()
 		caller, _ := f.newClient(t, allOn())
-		var ids []string
-		for _, name := range []string{"a@example.com", "b@example.com", "c@example.com"} {
-			u, err := f.provisioning.CreateUser(ctx, caller, user(name, true))
-			if err != nil {
-				t.Fatal(err)
-			}
-			ids = append(ids, u.Member.ID)
-		}
+		ids := f.newUsers(t, caller, "a@example.com", "b@example.com", "c@example.com")
 		eng, err := f.provisioning.CreateGroup(ctx, caller,
 			app.GroupInput{DisplayName: "Engineering", MemberIDs: ids[:2]})
 		if err != nil {

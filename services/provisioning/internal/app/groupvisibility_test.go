@@ -16,14 +16,7 @@ func TestDeletedMemberIsHiddenFromGroups(t *testing.T) {
 	forEachStore(t, func(t *testing.T, f *fixture) {
 		ctx := testContext()
 		caller, _ := f.newClient(t, domain.ClientSettings{AutoActivate: true, SyncAttributes: true})
-		var ids []string
-		for _, name := range []string{"a@example.com", "b@example.com", "c@example.com"} {
-			u, err := f.provisioning.CreateUser(ctx, caller, user(name, true))
-			if err != nil {
-				t.Fatal(err)
-			}
-			ids = append(ids, u.Member.ID)
-		}
+		ids := f.newUsers(t, caller, "a@example.com", "b@example.com", "c@example.com")
 		g, err := f.provisioning.CreateGroup(ctx, caller,
 			app.GroupInput{DisplayName: "Legal", MemberIDs: ids[:2]})
 		if err != nil {
