@@ -93,11 +93,6 @@ func parsePathList(text string) ([]AttrPath, error) {
 	return paths, nil
 }
 
-// IsZero reports whether the projection returns every attribute.
-func (p Projection) IsZero() bool {
-	return len(p.include) == 0 && len(p.exclude) == 0
-}
-
 // Returns reports whether the top-level attribute would be returned, so the
 // handlers can spare the core from loading members nobody asked for.
 func (p Projection) Returns(attribute string) bool {
