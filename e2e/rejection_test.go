@@ -51,3 +51,35 @@ func TestGatewayRefusalsReachTheProvisioningLog(t *testing.T) {
 		}
 	})
 }
+
+// TestInvalidUTF8PathIDIsNotFound sends ids that are not UTF-8, which
+// protobuf cannot carry: each is a 404 (never a 500), and each write
+// leaves one failed event without a resource id.
+func TestInvalidUTF8PathIDIsNotFound(t *testing.T) {
+	forEachDatabase(t, func(t *testing.T, s *System) {
+		patch := `{"Operations":[{"op":"replace","path":"title","value":"x"}]}`
+		before := len(s.EventsAs(t, s.AdminToken, ""))
+
+		expectSCIMError(t, s.SCIM(http.MethodGet, "/Users/%ff", nil), http.StatusNotFound, "")
+		expectSCIMError(t, s.SCIM(http.MethodDelete, "/Users/%ff", nil), http.StatusNotFound, "")
+		expectSCIMError(t, s.SCIM(http.MethodPatch, "/Users/%ff", patch), http.StatusNotFound, "")
+		expectSCIMError(t, s.SCIM(http.MethodPut, "/Groups/%c0%80",
+			map[string]any{"displayName": "Staff"}), http.StatusNotFound, "")
+
+		events := s.EventsAs(t, s.AdminToken, "")
+		if got := len(events) - before; got != 3 {
+			t.Fatalf("%d new events, want 3: %+v", got, events)
+		}
+		operations := map[string]int{}
+		for _, e := range events[:3] {
+			operations[e.Operation]++
+			if outcomeName(e.Outcome) != "failed" || e.MemberID != "" || e.ClientID != s.ClientID {
+				t.Errorf("event = %+v", e)
+			}
+		}
+		if operations["user.delete"] != 1 || operations["user.update"] != 1 ||
+			operations["group.update"] != 1 {
+			t.Errorf("operations = %v", operations)
+		}
+	})
+}

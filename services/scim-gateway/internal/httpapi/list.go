@@ -87,7 +87,9 @@ func (lr listRequest) sorted(sortBy, sortOrder string) (listRequest, error) {
 	if sortBy == "" {
 		return lr, nil
 	}
-	if strings.ContainsAny(sortBy, " ,[]()\"") {
+	// The attribute names of the schemas are ASCII; anything else,
+	// invalid UTF-8 above all, which protobuf cannot carry, names none.
+	if strings.ContainsAny(sortBy, " ,[]()\"") || !printableASCII(sortBy) {
 		return listRequest{}, &scim.Error{ScimType: scim.ErrInvalidValue,
 			Detail: "sortBy must name one attribute, such as userName or name.familyName"}
 	}

@@ -46,6 +46,7 @@ var (
 	}
 	statusDescriptions = map[int]string{
 		http.StatusBadRequest:            "the request is malformed",
+		http.StatusNotFound:              "the resource does not exist or belongs to another SCIM client",
 		http.StatusMethodNotAllowed:      "the method is not allowed on this endpoint",
 		http.StatusPreconditionFailed:    "the resource does not have the version given in If-Match",
 		http.StatusRequestEntityTooLarge: "the request body is too large",
@@ -62,6 +63,8 @@ var (
 //     method a known endpoint does not allow, and bodies refused before
 //     parsing for their size (413) or content type (415), which are the
 //     misconfigurations an admin most needs to see;
+//   - 404 for a write whose id in the path is not valid UTF-8, reported
+//     without the id, which can name no resource;
 //   - only with a well-formed bearer token, which the core checks: an
 //     unknown token leaves no event.
 //
@@ -111,14 +114,17 @@ func reportable(err error, status int) bool {
 	if status < 400 || status > 499 {
 		return false
 	}
-	switch status {
-	case http.StatusUnauthorized, http.StatusNotFound, http.StatusTooManyRequests:
-		return false
-	}
-
 	var scimErr *scim.Error
 	var own *refusal
 	var httpErr *echo.HTTPError
+	switch status {
+	case http.StatusUnauthorized, http.StatusTooManyRequests:
+		return false
+	case http.StatusNotFound:
+		// Only a 404 the gateway decided on for a resource; an unknown
+		// route is no SCIM operation, and the core logs its own.
+		return errors.As(err, &own)
+	}
 	return errors.As(err, &scimErr) || errors.As(err, &own) || errors.As(err, &httpErr)
 }
 

@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -316,7 +317,8 @@ func printableASCII(s string) bool {
 // (a NUL from %00, say) before it reaches the core. Echo leaves a path
 // parameter escaped when the request escaped it in a way Go would not
 // (%1f rather than %1F), so the id is unescaped here, the same whatever
-// the case of its escapes.
+// the case of its escapes. An id that is not valid UTF-8 is answered 404
+// here; see unknownPathID.
 func (a *api) checkPathID(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id := c.Param("id")
@@ -332,11 +334,29 @@ func (a *api) checkPathID(next echo.HandlerFunc) echo.HandlerFunc {
 			id = unescaped
 			setParam(c, "id", id)
 		}
+		if !utf8.ValidString(id) {
+			return unknownPathID(c.Request().Method)
+		}
 		if err := scim.CheckID(id); err != nil {
 			return err
 		}
 		return next(c)
 	}
+}
+
+// unknownPathID is the 404 for an id in the path that is not valid UTF-8.
+// The core's ids are UTF-8, so such an id names no resource; asking the
+// core would only fail in protobuf, which carries nothing but UTF-8 in a
+// string. A refused write is reported like the core reports its own 404s,
+// so the provisioning log shows the attempt; a read is not, as the core
+// logs no reads.
+func unknownPathID(method string) error {
+	notFound := &core.Error{Kind: core.KindNotFound,
+		Message: "no resource has the id given in the path"}
+	if method == http.MethodGet {
+		return notFound
+	}
+	return refusedHere(notFound)
 }
 
 // setParam replaces the value of one path parameter.
