@@ -109,6 +109,64 @@ func TestSCIMCannotLockTheOrganisationOut(t *testing.T) {
 	})
 }
 
+// TestSCIMCannotTakeOverAnOwnerByUserName replays the take-over found in a
+// re-test through the real gateway: a client with sync attributes off sends
+// an owner's userName without emails, then another userName with the
+// owner's email. Both are refused; the owner keeps its email and nobody else
+// gets it. With both the userName and the email the owner is adopted, its
+// profile kept.
+func TestSCIMCannotTakeOverAnOwnerByUserName(t *testing.T) {
+	forEachDatabase(t, func(t *testing.T, s *System) {
+		_, token := s.NewClient(t, map[string]any{"autoActivate": true, "allowSyncAttributes": false})
+		dir, ctx := s.Directory(t)
+		added, err := dir.AddMember(ctx, &provisioningv1.AddMemberRequest{
+			OrganizationId: s.Organization, Email: "chief@corp.example", UserName: "chief",
+			Role: provisioningv1.MemberRole_MEMBER_ROLE_OWNER,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := added.GetMember().GetId()
+
+		noEmails := map[string]any{
+			"schemas":  []string{"urn:ietf:params:scim:schemas:core:2.0:User"},
+			"userName": "chief",
+		}
+		refused := s.SCIMAs(token, http.MethodPost, "/Users", noEmails)
+		expectSCIMError(t, refused, http.StatusConflict, "uniqueness")
+		if !strings.Contains(refused.String("detail"), "userName and an email") {
+			t.Errorf("detail = %q", refused.String("detail"))
+		}
+		mallory := scimUserBody("mallory", true)
+		mallory["emails"] = []map[string]any{{"value": "chief@corp.example"}}
+		expectSCIMError(t, s.SCIMAs(token, http.MethodPost, "/Users", mallory),
+			http.StatusConflict, "uniqueness")
+
+		got, err := dir.GetMember(ctx, &provisioningv1.GetMemberRequest{
+			OrganizationId: s.Organization,
+			Key:            &provisioningv1.GetMemberRequest_Email{Email: "chief@corp.example"},
+		})
+		if err != nil || got.GetMember().GetId() != id {
+			t.Fatalf("member of the owner's email = %v (%v), want the owner %s", got.GetMember(), err, id)
+		}
+		if m, _ := s.MemberByID(t, id); m.Email != "chief@corp.example" || m.ClientID != "" {
+			t.Fatalf("owner after the refused creates = %+v", m)
+		}
+
+		both := scimUserBody("chief", true)
+		both["emails"] = []map[string]any{{"value": "chief@corp.example", "type": "work"}}
+		adopted := s.SCIMAs(token, http.MethodPost, "/Users", both)
+		expectStatus(t, adopted, http.StatusCreated)
+		if adopted.String("id") != id || adopted.String("name.givenName") != "" {
+			t.Errorf("adoption with sync off answered %s, want the owner with its profile kept",
+				adopted.Raw)
+		}
+		if m, _ := s.MemberByID(t, id); m.Email != "chief@corp.example" || m.Role != "MEMBER_ROLE_OWNER" {
+			t.Errorf("adopted owner = %+v", m)
+		}
+	})
+}
+
 // TestConcurrentCreatesWithOneEmail sends 40 POSTs at once that share an
 // email and differ in userName: one member is created, every other request
 // is a uniqueness conflict.
@@ -262,6 +320,39 @@ func TestNoOpPatchKeepsTheVersion(t *testing.T) {
 		s.Admin(http.MethodGet, "/v1/scim-clients/"+s.ClientID+"/statistics", nil, &stats)
 		if stats.UsersUpdated != "" && stats.UsersUpdated != "0" {
 			t.Errorf("usersUpdated = %s after a no-op PATCH, want 0", stats.UsersUpdated)
+		}
+	})
+}
+
+// TestChangesOfAnotherClientsUserLeaveATrace has a second SCIM client PATCH
+// and PUT a user of the first: each is a 404, and each leaves a failed
+// update event of the second client, although the gateway's read of the
+// user is what failed.
+func TestChangesOfAnotherClientsUserLeaveATrace(t *testing.T) {
+	forEachDatabase(t, func(t *testing.T, s *System) {
+		created := s.SCIM(http.MethodPost, "/Users", scimUserBody("ada@example.com", true))
+		expectStatus(t, created, http.StatusCreated)
+		id := created.String("id")
+		otherID, otherToken := s.NewClient(t, map[string]any{"autoActivate": true})
+
+		expectSCIMError(t, s.SCIMAs(otherToken, http.MethodPatch, "/Users/"+id,
+			patchActive(false)), http.StatusNotFound, "")
+		expectSCIMError(t, s.SCIMAs(otherToken, http.MethodPut, "/Users/"+id,
+			map[string]any{"userName": "ada@example.com"}), http.StatusNotFound, "")
+
+		var failed []Event
+		for _, e := range s.EventsAs(t, s.AdminToken, "memberId="+id) {
+			if outcomeName(e.Outcome) == "failed" {
+				failed = append(failed, e)
+			}
+		}
+		if len(failed) != 2 {
+			t.Fatalf("failed events of the member = %+v, want two", failed)
+		}
+		for _, e := range failed {
+			if e.Operation != "user.update" || e.ClientID != otherID {
+				t.Errorf("event = %+v", e)
+			}
 		}
 	})
 }

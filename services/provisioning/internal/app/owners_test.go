@@ -56,6 +56,92 @@ func TestPrivilegedMembersAreNotAdoptedByEmailAlone(t *testing.T) {
 	})
 }
 
+// TestAdoptionKeepsAnOwnerInvitedByHand replays the take-over of an owner
+// by userName: a create with the owner's userName and no emails, on a client
+// with sync attributes off, must neither link the owner nor wipe its email,
+// and a later create with the owner's email under another userName must not
+// make a second member that owns the address. A create that sends both the
+// userName and the email adopts the owner and, with sync off, keeps its
+// profile.
+func TestAdoptionKeepsAnOwnerInvitedByHand(t *testing.T) {
+	forEachStore(t, func(t *testing.T, f *fixture) {
+		ctx := testContext()
+		caller, _ := f.newClient(t, domain.ClientSettings{AutoActivate: true})
+		owner, err := f.directory.AddMember(ctx, domain.Invitation{
+			OrganizationID: f.org.ID, Email: "chief@corp.example", UserName: "chief",
+			DisplayName: "The Chief", Role: domain.RoleOwner,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		_, err = f.provisioning.CreateUser(ctx, caller,
+			domain.ProvisionedUser{UserName: "chief", Active: true})
+		wantReason(t, err, domain.KindAlreadyExists, domain.ReasonUniqueness)
+		mallory := user("mallory", true)
+		mallory.Profile.Emails = []domain.MultiValue{{Value: "chief@corp.example"}}
+		_, err = f.provisioning.CreateUser(ctx, caller, mallory)
+		wantReason(t, err, domain.KindAlreadyExists, domain.ReasonUniqueness)
+
+		byEmail, err := f.directory.MemberByEmail(ctx, f.org.ID, "chief@corp.example")
+		if err != nil || byEmail.ID != owner.ID {
+			t.Fatalf("member of the owner's email = %s (%v), want the owner %s",
+				byEmail.ID, err, owner.ID)
+		}
+		if m := f.member(t, owner.ID); m.ClientID != "" || m.Profile.PrimaryEmail() != "chief@corp.example" {
+			t.Fatalf("owner after the refused creates: client %q email %q",
+				m.ClientID, m.Profile.PrimaryEmail())
+		}
+
+		both := user("CHIEF", true)
+		both.Profile.Emails = []domain.MultiValue{{Value: "Chief@corp.example", Type: "work"}}
+		adopted, err := f.provisioning.CreateUser(ctx, caller, both)
+		if err != nil || adopted.Member.ID != owner.ID {
+			t.Fatalf("adopt with userName and email: %v (%s)", err, adopted.Member.ID)
+		}
+		m := f.member(t, owner.ID)
+		if m.ClientID != caller.Client.ID || m.UserName != "chief" ||
+			m.Profile.DisplayName != "The Chief" || m.Profile.PrimaryEmail() != "chief@corp.example" ||
+			m.Role != domain.RoleOwner {
+			t.Errorf("owner adopted with sync off = %+v, want linked with its profile kept", m)
+		}
+	})
+}
+
+// TestAdoptionWithoutEmailsKeepsTheInvitedEmail checks that an ordinary
+// member adopted by userName, by a client with sync attributes on that sends
+// no emails, keeps the address it was invited with, so that the address
+// cannot be claimed by another create afterwards.
+func TestAdoptionWithoutEmailsKeepsTheInvitedEmail(t *testing.T) {
+	forEachStore(t, func(t *testing.T, f *fixture) {
+		ctx := testContext()
+		caller, _ := f.newClient(t, allOn())
+		invited, err := f.directory.AddMember(ctx, domain.Invitation{
+			OrganizationID: f.org.ID, Email: "ada@corp.example", UserName: "ada",
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		sent := domain.ProvisionedUser{UserName: "ada", Active: true,
+			Profile: domain.Profile{DisplayName: "Ada L."}}
+		adopted, err := f.provisioning.CreateUser(ctx, caller, sent)
+		if err != nil || adopted.Member.ID != invited.ID {
+			t.Fatalf("adopt by userName: %v (%s)", err, adopted.Member.ID)
+		}
+		m := f.member(t, invited.ID)
+		if m.Profile.PrimaryEmail() != "ada@corp.example" || m.Profile.DisplayName != "Ada L." {
+			t.Errorf("adopted member: email %q displayName %q, want the email kept and the "+
+				"profile synced", m.Profile.PrimaryEmail(), m.Profile.DisplayName)
+		}
+
+		claim := user("eve", true)
+		claim.Profile.Emails = []domain.MultiValue{{Value: "ada@corp.example"}}
+		_, err = f.provisioning.CreateUser(ctx, caller, claim)
+		wantReason(t, err, domain.KindAlreadyExists, domain.ReasonUniqueness)
+	})
+}
+
 // TestLastActiveOwnerCannotBeRemovedThroughSCIM checks every SCIM path that
 // could lock the organisation out: an adoption with active false, an update
 // to active false, and a DELETE with and without allow deletion. Once the

@@ -238,10 +238,25 @@ func NewProvisionedMember(id string, client ScimClient, u ProvisionedUser, now t
 }
 
 // Link makes client manage an existing member found on create, adopting or
-// reactivating it, and applies what the client sent. The role is kept.
+// reactivating it. The role is kept. Like ApplyUpdate it honours the
+// client's sync attributes: with it off only the link and "active" change,
+// and the member keeps its userName, externalId and profile.
+//
+// With sync attributes on, a create that sends no emails at all keeps the
+// member's emails. The member was invited with an address, and that address
+// is how CRA Evidence and the matching rules find the person: a create that
+// omits emails says nothing about them, so it must not erase the address and
+// free it for another member to claim. An update (PUT) without emails still
+// removes them, as a replace does.
 func (m *Member) Link(client ScimClient, u ProvisionedUser, now time.Time) []string {
 	m.ClientID = client.ID
-	changed := m.applyProfile(u, true)
+	var changed []string
+	if client.SyncAttributes {
+		if len(u.Profile.EmailValues()) == 0 {
+			u.Profile.Emails = m.Profile.Emails
+		}
+		changed = m.applyProfile(u, true)
+	}
 	if m.ScimActive != u.Active || m.Status == StatusDeactivated {
 		changed = append(changed, "active")
 	}

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -249,5 +250,89 @@ func TestAdminDeactivationSticksAgainstSCIM(t *testing.T) {
 	m.ApplyUpdate(active, true, testNow)
 	if !m.CanLogIn() {
 		t.Fatal("a deactivation by SCIM is lifted by SCIM")
+	}
+}
+
+func TestLinkWithSyncOffKeepsTheProfile(t *testing.T) {
+	invited := []MultiValue{{Value: "chief@corp.example", Type: "work", Primary: true}}
+	m := Member{ID: "m1", UserName: "chief", ExternalID: "hr-1", Role: RoleMember,
+		Status: StatusActive, Approved: true, Profile: Profile{DisplayName: "Chief", Emails: invited}}
+	client := testClient(true)
+	client.SyncAttributes = false
+	sent := ProvisionedUser{UserName: "CHIEF", ExternalID: "idp-1", Active: true,
+		Profile: Profile{DisplayName: "Someone else"}}
+
+	changed := m.Link(client, sent, testNow)
+
+	if m.ClientID != "client-a" || !m.ScimActive || !m.CanLogIn() {
+		t.Errorf("client %q scimActive %v status %s: want linked and active",
+			m.ClientID, m.ScimActive, m.Status)
+	}
+	if m.UserName != "chief" || m.ExternalID != "hr-1" || m.Profile.DisplayName != "Chief" ||
+		m.Profile.PrimaryEmail() != "chief@corp.example" {
+		t.Errorf("identity or profile changed with sync off: %+v", m)
+	}
+	if !slices.Equal(changed, []string{"active"}) {
+		t.Errorf("changed = %v, want only active", changed)
+	}
+}
+
+func TestLinkKeepsTheEmailsWhenNoneAreSent(t *testing.T) {
+	invited := []MultiValue{{Value: "ada@corp.example", Type: "work", Primary: true}}
+	m := Member{ID: "m1", UserName: "ada", Role: RoleMember, Status: StatusActive,
+		Approved: true, Profile: Profile{Emails: invited}}
+	sent := ProvisionedUser{UserName: "ada", Active: true, Profile: Profile{DisplayName: "Ada"}}
+
+	changed := m.Link(testClient(true), sent, testNow)
+
+	if m.Profile.PrimaryEmail() != "ada@corp.example" || slices.Contains(changed, "emails") {
+		t.Errorf("emails %v (changed %v): want the invited email kept", m.Profile.Emails, changed)
+	}
+	if m.Profile.DisplayName != "Ada" {
+		t.Errorf("displayName %q: want the sent profile applied with sync on", m.Profile.DisplayName)
+	}
+
+	other := ProvisionedUser{UserName: "ada", Active: true,
+		Profile: Profile{Emails: []MultiValue{{Value: "ada@home.example"}}}}
+	m.Link(testClient(true), other, testNow)
+	if m.Profile.PrimaryEmail() != "ada@home.example" {
+		t.Errorf("emails %v: want the sent emails applied when there are some", m.Profile.Emails)
+	}
+}
+
+func TestCheckAdoptionNeedsUserNameAndEmailOfAPrivilegedMember(t *testing.T) {
+	owner := Member{UserName: "chief", Role: RoleOwner, Status: StatusActive,
+		Profile: Profile{Emails: []MultiValue{{Value: "Chief@corp.example"}}}}
+	withEmail := func(userName string, emails ...string) ProvisionedUser {
+		u := ProvisionedUser{UserName: userName}
+		for _, e := range emails {
+			u.Profile.Emails = append(u.Profile.Emails, MultiValue{Value: e})
+		}
+		return u
+	}
+	tests := []struct {
+		name   string
+		member Member
+		sent   ProvisionedUser
+		ok     bool
+	}{
+		{"userName and email", owner, withEmail("CHIEF", "other@x.example", "chief@corp.example"), true},
+		{"userName without emails", owner, withEmail("chief"), false},
+		{"userName with another email", owner, withEmail("chief", "mallory@x.example"), false},
+		{"email with another userName", owner, withEmail("mallory", "chief@corp.example"), false},
+		{"an ordinary member by userName", Member{UserName: "chief", Role: RoleMember},
+			withEmail("chief"), true},
+	}
+	for _, tt := range tests {
+		err := CheckAdoption(tt.member, tt.sent)
+		if tt.ok && err != nil {
+			t.Errorf("%s: %v, want adopted", tt.name, err)
+		}
+		if !tt.ok {
+			var de *Error
+			if !errors.As(err, &de) || de.Kind != KindAlreadyExists || de.Reason != ReasonUniqueness {
+				t.Errorf("%s: %v, want a uniqueness conflict", tt.name, err)
+			}
+		}
 	}
 }

@@ -14,25 +14,51 @@ func (m Member) IsActiveOwner() bool {
 	return m.Role == RoleOwner && m.Status == StatusActive
 }
 
-// CheckAdoption refuses to link an owner or admin that a create matched by
-// email alone, with a userName other than the member's.
+// CheckAdoption refuses to link an owner or admin unless both the userName
+// and one of the emails the create sent are the member's.
 //
 // Refusing is chosen over adopting without renaming: the link itself hands
 // the member's profile and deactivation to the SCIM client, and keeping the
 // userName would only delay the rename to the identity provider's next PUT.
-// An email address is weaker evidence of identity than the userName the
-// person logs in with, and a client that merely knows an owner's address
-// must not take the owner over. An admin who wants the member managed by
-// the identity provider gives it the userName the provider sends; members
-// with other roles are still adopted by email, as DESIGN.md says.
+// Neither identifier alone is enough evidence that the identity provider's
+// user is the person who manages the organisation: a client that merely
+// knows an owner's address, or merely sends the same userName, must not take
+// the owner over. An admin who wants the member managed by the identity
+// provider makes the provider send the member's userName and email; members
+// with other roles are still adopted by either, as DESIGN.md says.
 func CheckAdoption(existing Member, u ProvisionedUser) error {
-	if !existing.Privileged() || UserNameKey(existing.UserName) == UserNameKey(u.UserName) {
+	if !existing.Privileged() {
 		return nil
 	}
-	return Errorf(KindAlreadyExists,
-		"a member with this email already exists with another userName and a role that "+
-			"manages the organisation; it is linked only when the userName is the same").
-		WithReason(ReasonUniqueness)
+	if UserNameKey(existing.UserName) != UserNameKey(u.UserName) {
+		return Errorf(KindAlreadyExists,
+			"a member with this email already exists with another userName and a role that "+
+				"manages the organisation; it is linked only when the userName and an email "+
+				"are both the member's").
+			WithReason(ReasonUniqueness)
+	}
+	if !sharesEmail(existing.Profile, u.Profile) {
+		return Errorf(KindAlreadyExists,
+			"a member with this userName already exists with a role that manages the "+
+				"organisation, and none of the emails sent is the member's; it is linked only "+
+				"when the userName and an email are both the member's").
+			WithReason(ReasonUniqueness)
+	}
+	return nil
+}
+
+// sharesEmail reports whether the two profiles have an email in common.
+func sharesEmail(a, b Profile) bool {
+	have := map[string]bool{}
+	for _, e := range a.EmailValues() {
+		have[EmailKey(e)] = true
+	}
+	for _, e := range b.EmailValues() {
+		if have[EmailKey(e)] {
+			return true
+		}
+	}
+	return false
 }
 
 // LastOwnerError is the refusal of a SCIM change that would deactivate or
