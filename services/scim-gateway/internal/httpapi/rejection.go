@@ -64,7 +64,8 @@ var (
 //     parsing for their size (413) or content type (415), which are the
 //     misconfigurations an admin most needs to see;
 //   - 404 for a write whose id in the path is not valid UTF-8, reported
-//     without the id, which can name no resource;
+//     without the id, which can name no resource, and 404 for a user that a
+//     PUT or PATCH read first and did not find (the core logs no reads);
 //   - only with a well-formed bearer token, which the core checks: an
 //     unknown token leaves no event.
 //

@@ -162,3 +162,71 @@ func TestReportingNeverChangesTheAnswer(t *testing.T) {
 		})
 	}
 }
+
+// TestUpdatesOfUnknownUsersAreReported changes users that do not exist, as
+// a client probing another client's ids would: the gateway's read finds
+// nothing, and the 404 is reported because the core logs no reads. Writes
+// that reach the core are logged there and not reported again.
+func TestUpdatesOfUnknownUsersAreReported(t *testing.T) {
+	patch := `{"Operations":[{"op":"replace","path":"title","value":"x"}]}`
+	cases := []struct {
+		name, method, path, body string
+		headers                  []string
+		want                     []core.Rejection
+	}{
+		{
+			name: "PATCH", method: "PATCH", path: "/scim/v2/Users/" + someUUID, body: patch,
+			want: []core.Rejection{{Operation: "user.update", ResourceID: someUUID, HTTPStatus: 404}},
+		},
+		{
+			name: "PATCH with If-Match", method: "PATCH", path: "/scim/v2/Users/" + someUUID,
+			body: patch, headers: []string{"If-Match", `W/"3"`},
+			want: []core.Rejection{{Operation: "user.update", ResourceID: someUUID, HTTPStatus: 404}},
+		},
+		{
+			name: "PATCH of a name", method: "PATCH", path: "/scim/v2/Users/ada@example.com",
+			body: patch,
+			want: []core.Rejection{{Operation: "user.update", HTTPStatus: 404}},
+		},
+		{
+			name: "PUT without active", method: "PUT", path: "/scim/v2/Users/" + someUUID,
+			body: `{"userName":"ada@example.com"}`,
+			want: []core.Rejection{{Operation: "user.update", ResourceID: someUUID, HTTPStatus: 404}},
+		},
+		{
+			name: "PUT with active", method: "PUT", path: "/scim/v2/Users/" + someUUID,
+			body: `{"userName":"ada@example.com","active":true}`,
+		},
+		{
+			name: "DELETE", method: "DELETE", path: "/scim/v2/Users/" + someUUID,
+		},
+		{
+			name: "group PUT", method: "PUT", path: "/scim/v2/Groups/" + someUUID,
+			body: `{"displayName":"Staff"}`,
+		},
+		{
+			name: "group PATCH", method: "PATCH", path: "/scim/v2/Groups/" + someUUID,
+			body: `{"Operations":[{"op":"replace","path":"displayName","value":"x"}]}`,
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			h.do(tc.method, tc.path, tc.body, tc.headers...).expectError(t, http.StatusNotFound, "")
+
+			got := h.core.Rejections()
+			if len(got) != len(tc.want) {
+				t.Fatalf("reports = %+v, want %+v", got, tc.want)
+			}
+			for i := range got {
+				if got[i].Detail == "" || strings.Contains(got[i].Detail, "ada") {
+					t.Errorf("detail %q is empty or carries a request value", got[i].Detail)
+				}
+				tc.want[i].Detail = got[i].Detail
+				if got[i] != tc.want[i] {
+					t.Errorf("report = %+v, want %+v", got[i], tc.want[i])
+				}
+			}
+		})
+	}
+}

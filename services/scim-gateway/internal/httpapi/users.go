@@ -117,7 +117,7 @@ func (a *api) replaceUser(c echo.Context) error {
 	u.ID = c.Param("id")
 
 	if u.Active == nil {
-		current, err := a.core.GetUser(ctx, u.ID)
+		current, err := a.readForUpdate(ctx, u.ID)
 		if err != nil {
 			return err
 		}
@@ -157,7 +157,7 @@ func (a *api) patchUser(c echo.Context) error {
 
 	retryUntil := time.Now().Add(patchRetryBudget)
 	for attempt := 1; ; attempt++ {
-		current, err := a.core.GetUser(ctx, c.Param("id"))
+		current, err := a.readForUpdate(ctx, c.Param("id"))
 		if err != nil {
 			return err
 		}
@@ -181,6 +181,20 @@ func (a *api) patchUser(c echo.Context) error {
 		}
 		return a.respondUser(c, http.StatusOK, updated, proj)
 	}
+}
+
+// readForUpdate reads the user that a PUT or PATCH is about to change. The
+// core logs no reads, so when the user does not exist or belongs to another
+// SCIM client the 404 is the gateway's own refusal, reported to the
+// provisioning log: attempts to change another client's users leave a
+// trace.
+func (a *api) readForUpdate(ctx context.Context, id string) (scim.User, error) {
+	u, err := a.core.GetUser(ctx, id)
+	var coreErr *core.Error
+	if errors.As(err, &coreErr) && coreErr.Kind == core.KindNotFound {
+		return scim.User{}, refusedHere(coreErr)
+	}
+	return u, err
 }
 
 // pauseBeforeRetry waits a random time of up to patchBackoffBase doubled
