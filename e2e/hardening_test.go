@@ -11,7 +11,8 @@ import (
 // TestConcurrentPatchesWithoutIfMatchAllSucceed sends 30 PATCHes of one
 // user at once, as an identity provider's burst does. Without If-Match the
 // gateway retries a lost race, so every PATCH succeeds and none of their
-// changes is lost.
+// changes is lost; the lost races are no failures, so the provisioning log
+// shows none (the gateway marks those writes as optimistic attempts).
 func TestConcurrentPatchesWithoutIfMatchAllSucceed(t *testing.T) {
 	forEachDatabase(t, func(t *testing.T, s *System) {
 		created := s.SCIM(http.MethodPost, "/Users", scimUserBody("ada@example.com", true))
@@ -42,6 +43,11 @@ func TestConcurrentPatchesWithoutIfMatchAllSucceed(t *testing.T) {
 		roles, _ := got.Field("roles").([]any)
 		if len(roles) != writers {
 			t.Errorf("the user has %d roles, want %d: %s", len(roles), writers, got.Raw)
+		}
+		counts := countEvents(s.EventsAs(t, s.AdminToken, "memberId="+id))
+		if counts["user.update/failed"] != 0 || counts["user.update/succeeded"] != writers {
+			t.Errorf("events of the member = %v, want %d succeeded updates and no failed ones",
+				counts, writers)
 		}
 	})
 }

@@ -181,3 +181,21 @@ func SourceFrom(ctx context.Context) *Source {
 	s, _ := ctx.Value(sourceKey{}).(*Source)
 	return s
 }
+
+type optimisticKey struct{}
+
+// WithOptimisticAttempt returns a context for an UpdateUser call that the
+// gateway retries itself when it fails on a stale version (a PATCH without
+// If-Match). The core then logs no failure for a stale version of that
+// call: a lost race is no failure of the client's, and when the gateway
+// gives up it reports the final one itself.
+func WithOptimisticAttempt(ctx context.Context) context.Context {
+	return context.WithValue(ctx, optimisticKey{}, true)
+}
+
+// IsOptimisticAttempt reports whether ctx is for an UpdateUser call that
+// the gateway retries; see WithOptimisticAttempt.
+func IsOptimisticAttempt(ctx context.Context) bool {
+	ok, _ := ctx.Value(optimisticKey{}).(bool)
+	return ok
+}

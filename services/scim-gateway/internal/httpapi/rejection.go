@@ -21,8 +21,12 @@ const ReportTimeout = 500 * time.Millisecond
 
 // refusal marks an error the gateway made itself in the core's terms (a
 // stale If-Match), so the error handler tells it from the core's own
-// errors, which the core has logged already.
-type refusal struct{ err *core.Error }
+// errors, which the core has logged already. A report carries detail when
+// it is set, otherwise the fixed description of the answer.
+type refusal struct {
+	err    *core.Error
+	detail string
+}
 
 func (r *refusal) Error() string { return r.err.Error() }
 func (r *refusal) Unwrap() error { return r.err }
@@ -87,6 +91,10 @@ func (a *api) reportRejection(c echo.Context, err error, p problem) {
 		HTTPStatus: p.status,
 		ScimType:   p.scimType,
 		Detail:     describe(p),
+	}
+	var own *refusal
+	if errors.As(err, &own) && own.detail != "" {
+		rejection.Detail = own.detail
 	}
 	if strings.HasSuffix(c.Path(), "/:id") && looksLikeID(c.Param("id")) {
 		rejection.ResourceID = c.Param("id")

@@ -29,6 +29,11 @@ const (
 	patchRetryBudget = 3 * time.Second
 )
 
+// lostRacesDetail is what the provisioning log says of a PATCH without
+// If-Match that lost every race it was retried in.
+const lostRacesDetail = "the user kept changing while the PATCH was retried; " +
+	"no attempt could be applied"
+
 func (a *api) listUsers(c echo.Context) error {
 	lr, err := listFromQuery(c)
 	if err != nil {
@@ -171,10 +176,20 @@ func (a *api) patchUser(c echo.Context) error {
 			return err
 		}
 
-		updated, err := a.core.UpdateUser(ctx, changed, version, core.UpdatePatch)
-		if core.IsKind(err, core.KindPreconditionFailed) && expected == 0 &&
-			attempt < patchAttempts && pauseBeforeRetry(ctx, attempt, retryUntil) {
-			continue
+		// Without If-Match a stale version is the gateway's to retry or
+		// report, so the core is told not to log it (see
+		// core.WithOptimisticAttempt).
+		writeCtx := ctx
+		if expected == 0 {
+			writeCtx = core.WithOptimisticAttempt(ctx)
+		}
+		updated, err := a.core.UpdateUser(writeCtx, changed, version, core.UpdatePatch)
+		var coreErr *core.Error
+		if expected == 0 && errors.As(err, &coreErr) && coreErr.Kind == core.KindPreconditionFailed {
+			if attempt < patchAttempts && pauseBeforeRetry(ctx, attempt, retryUntil) {
+				continue
+			}
+			return &refusal{err: coreErr, detail: lostRacesDetail}
 		}
 		if err != nil {
 			return err

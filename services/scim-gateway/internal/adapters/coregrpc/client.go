@@ -83,10 +83,17 @@ const (
 	CompatibilityRulesKey = "x-scim-compatibility-rules"
 )
 
-// outgoing attaches the caller's token, and the identity provider and
-// compatibility rules known so far; the request id is attached by the
-// interceptor installed in Dial. The rules are read at each call because a
-// PATCH learns some of them between its read and its write.
+// OptimisticAttemptKey marks, with the value "true", an UpdateUser call
+// that the gateway retries when it fails on a stale version; the core
+// then logs no failure for a stale version of that call. See
+// core.WithOptimisticAttempt.
+const OptimisticAttemptKey = "x-scim-optimistic-attempt"
+
+// outgoing attaches the caller's token, the identity provider and
+// compatibility rules known so far, and the optimistic-attempt mark; the
+// request id is attached by the interceptor installed in Dial. The rules
+// are read at each call because a PATCH learns some of them between its
+// read and its write.
 func outgoing(ctx context.Context) context.Context {
 	var pairs []string
 	if token := core.TokenFrom(ctx); token != "" {
@@ -100,6 +107,9 @@ func outgoing(ctx context.Context) context.Context {
 		if len(rules) > 0 {
 			pairs = append(pairs, CompatibilityRulesKey, strings.Join(rules, ","))
 		}
+	}
+	if core.IsOptimisticAttempt(ctx) {
+		pairs = append(pairs, OptimisticAttemptKey, "true")
 	}
 	if len(pairs) == 0 {
 		return ctx

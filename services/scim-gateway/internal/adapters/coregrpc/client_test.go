@@ -441,3 +441,23 @@ func TestPagingNumbersAreNotWrappedAround(t *testing.T) {
 			req.GetStartIndex(), req.GetCount(), math.MaxInt32)
 	}
 }
+
+func TestOptimisticAttemptMetadata(t *testing.T) {
+	fake, client := start(t)
+	u := scim.User{ID: "u-1", UserName: "ada@example.com"}
+
+	if _, err := client.UpdateUser(callContext(), u, 3, core.UpdatePatch); err != nil {
+		t.Fatal(err)
+	}
+	if got := fake.metadata.Get(OptimisticAttemptKey); len(got) != 0 {
+		t.Errorf("unmarked update sent %s = %v", OptimisticAttemptKey, got)
+	}
+
+	ctx := core.WithOptimisticAttempt(callContext())
+	if _, err := client.UpdateUser(ctx, u, 3, core.UpdatePatch); err != nil {
+		t.Fatal(err)
+	}
+	if got := fake.metadata.Get(OptimisticAttemptKey); len(got) != 1 || got[0] != "true" {
+		t.Errorf("marked update sent %s = %v, want [true]", OptimisticAttemptKey, got)
+	}
+}

@@ -27,8 +27,10 @@ type Core struct {
 	order  []string
 	// fail, when set, is consulted first by every call with its name.
 	fail func(method string) error
-	// calls counts calls by method name.
-	calls map[string]int
+	// calls counts calls by method name; optimistic counts those of them
+	// marked with core.WithOptimisticAttempt.
+	calls      map[string]int
+	optimistic map[string]int
 	// rejections are the reports accepted by ReportRejection.
 	rejections []core.Rejection
 }
@@ -40,6 +42,8 @@ func New(token string) *Core {
 		users:  map[string]scim.User{},
 		groups: map[string]scim.Group{},
 		calls:  map[string]int{},
+
+		optimistic: map[string]int{},
 	}
 }
 
@@ -57,6 +61,14 @@ func (c *Core) Calls(method string) int {
 	return c.calls[method]
 }
 
+// OptimisticCalls returns how often method was called with a context
+// marked by core.WithOptimisticAttempt.
+func (c *Core) OptimisticCalls(method string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.optimistic[method]
+}
+
 // Bump raises a user's version behind the gateway's back, as a concurrent
 // writer would.
 func (c *Core) Bump(id string) {
@@ -71,6 +83,9 @@ func (c *Core) Bump(id string) {
 func (c *Core) enter(ctx context.Context, method string) error {
 	c.mu.Lock()
 	c.calls[method]++
+	if core.IsOptimisticAttempt(ctx) {
+		c.optimistic[method]++
+	}
 	if c.fail != nil {
 		if err := c.fail(method); err != nil {
 			return err
