@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	provisioningv1 "github.com/craevidence/scim-provisioning/api/gen/craevidence/provisioning/v1"
 )
@@ -353,6 +354,45 @@ func TestChangesOfAnotherClientsUserLeaveATrace(t *testing.T) {
 			if e.Operation != "user.update" || e.ClientID != otherID {
 				t.Errorf("event = %+v", e)
 			}
+		}
+	})
+}
+
+// TestAdminRoleCannotDeactivateAnOwner checks through the admin REST API
+// that an admin token cannot deactivate an owner, that an owner token cannot
+// deactivate the last active owner, and that both refusals reach the
+// provisioning log.
+func TestAdminRoleCannotDeactivateAnOwner(t *testing.T) {
+	forEachDatabase(t, func(t *testing.T, s *System) {
+		dir, ctx := s.Directory(t)
+		added, err := dir.AddMember(ctx, &provisioningv1.AddMemberRequest{
+			OrganizationId: s.Organization, Email: "owner@example.com",
+			Role: provisioningv1.MemberRole_MEMBER_ROLE_OWNER,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := added.GetMember().GetId()
+		adminToken := AdminJWT(s.Organization, "admin", time.Hour)
+
+		var refusal struct {
+			Message string `json:"message"`
+		}
+		status := s.AdminAs(adminToken, http.MethodPost, "/v1/members/"+id+":deactivate",
+			map[string]any{}, &refusal)
+		if status != http.StatusForbidden || !strings.Contains(refusal.Message, "only an owner") {
+			t.Errorf("admin deactivates the owner: %d %q, want 403", status, refusal.Message)
+		}
+		status = s.Admin(http.MethodPost, "/v1/members/"+id+":deactivate", map[string]any{}, &refusal)
+		if status != http.StatusConflict || !strings.Contains(refusal.Message, "last active owner") {
+			t.Errorf("owner deactivates the last owner: %d %q, want 409", status, refusal.Message)
+		}
+		if m, _ := s.MemberByID(t, id); m.Status != "MEMBER_STATUS_ACTIVE" {
+			t.Errorf("owner status %s, want active", m.Status)
+		}
+		if got := countEvents(s.EventsAs(t, s.AdminToken, "memberId="+id)); got["member.deactivate/refused"] != 1 ||
+			got["member.deactivate/failed"] != 1 {
+			t.Errorf("events of the owner = %v", got)
 		}
 	})
 }

@@ -43,19 +43,43 @@ func (s *Members) List(ctx context.Context, admin Admin, page ports.Page) ([]dom
 	return members, next, asDomainError(err)
 }
 
+// memberRule changes one member inside the transaction of an admin action;
+// dir reads the rest of the organisation where the rule depends on it.
+type memberRule func(ctx context.Context, dir ports.UserDirectory, m *domain.Member, now time.Time) error
+
 // Approve lets a member pending approval log in.
 func (s *Members) Approve(ctx context.Context, admin Admin, memberID string) (domain.Member, error) {
-	return s.change(ctx, admin, memberID, domain.OpMemberApprove, (*domain.Member).Approve)
+	return s.change(ctx, admin, memberID, domain.OpMemberApprove, alone((*domain.Member).Approve))
 }
 
-// Deactivate stops a member from logging in; all data is kept.
+// Deactivate stops a member from logging in; all data is kept. Only an owner
+// may deactivate an owner, and never the organisation's last active owner,
+// so that no admin action leaves the organisation without one.
 func (s *Members) Deactivate(ctx context.Context, admin Admin, memberID string) (domain.Member, error) {
-	return s.change(ctx, admin, memberID, domain.OpMemberDeactivate, (*domain.Member).DeactivateByAdmin)
+	rule := func(ctx context.Context, dir ports.UserDirectory, m *domain.Member, now time.Time) error {
+		if err := domain.CheckDeactivationByAdmin(admin.Role, *m); err != nil {
+			return err
+		}
+		before := *m
+		if err := m.DeactivateByAdmin(now); err != nil {
+			return err
+		}
+		return refuseLastOwner(ctx, dir, before, m, domain.LastOwnerDeactivationError())
+	}
+	return s.change(ctx, admin, memberID, domain.OpMemberDeactivate, rule)
 }
 
 // Reactivate lets a deactivated member log in again.
 func (s *Members) Reactivate(ctx context.Context, admin Admin, memberID string) (domain.Member, error) {
-	return s.change(ctx, admin, memberID, domain.OpMemberReactivate, (*domain.Member).ReactivateByAdmin)
+	return s.change(ctx, admin, memberID, domain.OpMemberReactivate,
+		alone((*domain.Member).ReactivateByAdmin))
+}
+
+// alone makes a rule that needs nothing but the member a memberRule.
+func alone(rule func(*domain.Member, time.Time) error) memberRule {
+	return func(_ context.Context, _ ports.UserDirectory, m *domain.Member, now time.Time) error {
+		return rule(m, now)
+	}
 }
 
 // change applies one domain rule to a member and logs it in the same
@@ -65,7 +89,7 @@ func (s *Members) change(
 	admin Admin,
 	memberID string,
 	op domain.Operation,
-	rule func(*domain.Member, time.Time) error,
+	rule memberRule,
 ) (domain.Member, error) {
 	if err := admin.authorize(); err != nil {
 		s.events.adminFailed(ctx, admin, op, "", memberID, err)
@@ -80,10 +104,20 @@ func (s *Members) change(
 	var member domain.Member
 	var event domain.Event
 	err := s.store.Transaction(ctx, func(tx ports.Repositories) error {
-		var err error
-		member, err = tx.Directory().UpdateMember(ctx, admin.OrganizationID, memberID,
+		dir := tx.Directory()
+		current, err := dir.Member(ctx, admin.OrganizationID, memberID)
+		if err != nil {
+			return err
+		}
+		// The owners lock comes before the member's row, in the order the
+		// SCIM changes take them, so an admin's and a SCIM client's changes
+		// of the last two owners cannot both see the other one active.
+		if err := lockOwners(ctx, dir, current); err != nil {
+			return err
+		}
+		member, err = dir.UpdateMember(ctx, admin.OrganizationID, memberID,
 			func(m *domain.Member) error {
-				return rule(m, s.now())
+				return rule(ctx, dir, m, s.now())
 			})
 		if err != nil {
 			return err

@@ -3,6 +3,7 @@ package app_test
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -330,6 +331,106 @@ func TestUserNameIsTrimmedAndHasNoControlCharacters(t *testing.T) {
 		members, _, err := f.members.List(ctx, f.owner, ports.Page{Size: 10})
 		if err != nil || len(members) != 1 {
 			t.Errorf("members = %d (%v), want 1", len(members), err)
+		}
+	})
+}
+
+// TestAdminsCannotDeactivateOwners checks the admin side of the owners
+// rule: an admin may not deactivate an owner, an owner may not deactivate
+// the last active owner, and both refusals are logged. Once there is a
+// second active owner, an owner may deactivate the first.
+func TestAdminsCannotDeactivateOwners(t *testing.T) {
+	forEachStore(t, func(t *testing.T, f *fixture) {
+		ctx := testContext()
+		owner, err := f.directory.AddMember(ctx, domain.Invitation{
+			OrganizationID: f.org.ID, Email: "owner@example.com", Role: domain.RoleOwner,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		plain, err := f.directory.AddMember(ctx, domain.Invitation{
+			OrganizationID: f.org.ID, Email: "plain@example.com",
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		admin := app.Admin{Subject: "admin-a", OrganizationID: f.org.ID, Role: domain.RoleAdmin}
+
+		_, err = f.members.Deactivate(ctx, admin, owner.ID)
+		wantKind(t, err, domain.KindPermissionDenied)
+		_, err = f.members.Deactivate(ctx, f.owner, owner.ID)
+		wantKind(t, err, domain.KindConflict)
+		if !strings.Contains(err.Error(), "last active owner") {
+			t.Errorf("error = %v, want it to name the last active owner", err)
+		}
+		if m := f.member(t, owner.ID); !m.CanLogIn() {
+			t.Fatalf("owner after the refused deactivations: status %s", m.Status)
+		}
+		got := map[domain.Outcome]int{}
+		for _, e := range f.events(t, ports.EventQuery{MemberID: owner.ID}) {
+			if e.Operation == domain.OpMemberDeactivate {
+				got[e.Outcome]++
+			}
+		}
+		if got[domain.OutcomeRefused] != 1 || got[domain.OutcomeFailed] != 1 || len(got) != 2 {
+			t.Errorf("deactivation events of the owner = %v, want one refused and one failed", got)
+		}
+
+		if _, err := f.members.Deactivate(ctx, admin, plain.ID); err != nil {
+			t.Errorf("an admin deactivates a member: %v", err)
+		}
+		if _, err := f.directory.AddMember(ctx, domain.Invitation{
+			OrganizationID: f.org.ID, Email: "second@example.com", Role: domain.RoleOwner,
+		}); err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.members.Deactivate(ctx, admin, owner.ID)
+		wantKind(t, err, domain.KindPermissionDenied)
+		if _, err := f.members.Deactivate(ctx, f.owner, owner.ID); err != nil {
+			t.Errorf("an owner deactivates one of two owners: %v", err)
+		}
+	})
+}
+
+// TestConcurrentOwnerDeactivations deactivates two owners at once, one by
+// an admin action and one through SCIM: the owners lock makes exactly one of
+// them succeed, so the organisation keeps an active owner.
+func TestConcurrentOwnerDeactivations(t *testing.T) {
+	forEachStore(t, func(t *testing.T, f *fixture) {
+		ctx := testContext()
+		caller, _ := f.newClient(t, allOn())
+		first, err := f.directory.AddMember(ctx, domain.Invitation{
+			OrganizationID: f.org.ID, Email: "first@example.com", Role: domain.RoleOwner,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.directory.AddMember(ctx, domain.Invitation{
+			OrganizationID: f.org.ID, Email: "second@example.com", Role: domain.RoleOwner,
+		}); err != nil {
+			t.Fatal(err)
+		}
+		second, err := f.provisioning.CreateUser(ctx, caller, user("second@example.com", true))
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		var wg sync.WaitGroup
+		errs := make([]error, 2)
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			_, errs[0] = f.members.Deactivate(ctx, f.owner, first.ID)
+		}()
+		go func() {
+			defer wg.Done()
+			_, errs[1] = f.provisioning.UpdateUser(ctx, caller, second.Member.ID,
+				user("second@example.com", false), 0)
+		}()
+		wg.Wait()
+
+		if (errs[0] == nil) == (errs[1] == nil) {
+			t.Fatalf("admin: %v, SCIM: %v; want exactly one deactivation", errs[0], errs[1])
 		}
 	})
 }

@@ -525,6 +525,19 @@ func guardLastOwner(
 	before domain.Member,
 	after *domain.Member,
 ) error {
+	return refuseLastOwner(ctx, dir, before, after, domain.LastOwnerError())
+}
+
+// refuseLastOwner returns refusal when the change from before to after takes
+// away the organisation's last active owner. The caller holds the owners
+// lock, so a concurrent change of another owner cannot slip in.
+func refuseLastOwner(
+	ctx context.Context,
+	dir ports.UserDirectory,
+	before domain.Member,
+	after *domain.Member,
+	refusal error,
+) error {
 	if !before.IsActiveOwner() || (after != nil && after.IsActiveOwner()) {
 		return nil
 	}
@@ -534,7 +547,7 @@ func guardLastOwner(
 		return err
 	}
 	if owners <= 1 {
-		return domain.LastOwnerError()
+		return refusal
 	}
 	return nil
 }

@@ -69,3 +69,23 @@ func LastOwnerError() *Error {
 			"or deleted through SCIM; make another member owner first").
 		WithReason(ReasonMutability)
 }
+
+// CheckDeactivationByAdmin refuses an admin's deactivation of an owner by
+// someone who is not an owner: an admin manages the organisation under its
+// owners and must not be able to remove them. Whether the member is the last
+// active owner is checked apart, against the stored owners.
+func CheckDeactivationByAdmin(by Role, m Member) error {
+	if m.Role != RoleOwner || by == RoleOwner {
+		return nil
+	}
+	return Errorf(KindPermissionDenied, "only an owner may deactivate an owner")
+}
+
+// LastOwnerDeactivationError is the refusal of an admin's deactivation of
+// the organisation's last active owner, which would leave it without anyone
+// who may manage its owners.
+func LastOwnerDeactivationError() *Error {
+	return Errorf(KindConflict,
+		"the member is the organisation's last active owner and cannot be deactivated; "+
+			"make another member owner first")
+}
