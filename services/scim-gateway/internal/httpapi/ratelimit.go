@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"crypto/sha256"
+	"net"
 	"sync"
 	"time"
 
@@ -16,6 +17,15 @@ import (
 const (
 	DefaultRateLimit = 50
 	DefaultRateBurst = 100
+)
+
+// The default limit of requests per client address that the core refuses
+// for their token: an identity provider with a revoked token retries a few
+// times a second at most, while each guess of a token costs the core a
+// lookup.
+const (
+	DefaultAuthFailureRate  = 20
+	DefaultAuthFailureBurst = 50
 )
 
 // maxBuckets bounds the limiter's memory; past it, buckets that have
@@ -39,14 +49,26 @@ type bucket struct {
 }
 
 func newRateLimiter(perSecond, burst int, now func() time.Time) *rateLimiter {
+	return newLimiter(perSecond, burst, DefaultRateLimit, DefaultRateBurst, now)
+}
+
+// newAuthFailureLimiter returns the limiter of requests per client address
+// that the core refused for their token.
+func newAuthFailureLimiter(perSecond, burst int, now func() time.Time) *rateLimiter {
+	return newLimiter(perSecond, burst, DefaultAuthFailureRate, DefaultAuthFailureBurst, now)
+}
+
+// newLimiter returns a limiter of perSecond with bursts of burst, taking the
+// defaults for 0, or nil (no limit) for a negative perSecond.
+func newLimiter(perSecond, burst, defaultRate, defaultBurst int, now func() time.Time) *rateLimiter {
 	if perSecond < 0 {
 		return nil
 	}
 	if perSecond == 0 {
-		perSecond = DefaultRateLimit
+		perSecond = defaultRate
 	}
 	if burst <= 0 {
-		burst = max(DefaultRateBurst, perSecond)
+		burst = max(defaultBurst, perSecond)
 	}
 	return &rateLimiter{
 		rate:    float64(perSecond),
@@ -59,6 +81,22 @@ func newRateLimiter(perSecond, burst int, now func() time.Time) *rateLimiter {
 // allow takes one request from the token's bucket. When the bucket is
 // empty it reports how long until the next request would be admitted.
 func (l *rateLimiter) allow(token string) (bool, time.Duration) {
+	return l.take(token, true)
+}
+
+// check reports, like allow, whether key's bucket would admit a request,
+// but takes nothing from it: the address limiter counts a request only
+// once the core has refused its token (see spend).
+func (l *rateLimiter) check(key string) (bool, time.Duration) {
+	return l.take(key, false)
+}
+
+// spend takes one request from key's bucket, which may leave it empty.
+func (l *rateLimiter) spend(key string) {
+	l.take(key, true)
+}
+
+func (l *rateLimiter) take(token string, spend bool) (bool, time.Duration) {
 	key := sha256.Sum256([]byte(token))
 	now := l.now()
 
@@ -67,6 +105,10 @@ func (l *rateLimiter) allow(token string) (bool, time.Duration) {
 
 	b, ok := l.buckets[key]
 	if !ok {
+		if !spend {
+			// A full bucket admits; there is nothing to remember.
+			return true, 0
+		}
 		if len(l.buckets) >= maxBuckets {
 			l.dropRefilled(now)
 		}
@@ -76,7 +118,9 @@ func (l *rateLimiter) allow(token string) (bool, time.Duration) {
 	b.tokens = min(l.burst, b.tokens+now.Sub(b.at).Seconds()*l.rate)
 	b.at = now
 	if b.tokens >= 1 {
-		b.tokens--
+		if spend {
+			b.tokens--
+		}
 		return true, 0
 	}
 	wait := time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
@@ -107,4 +151,41 @@ func (a *api) limitRate(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
+}
+
+// limitAuthFailures refuses, with 429 and an integer Retry-After, the
+// requests of a client address whose tokens the core has refused too
+// often, without asking the core: each unknown token costs it a lookup,
+// so guessing tokens at full speed would load it for nothing. Only
+// requests the core answered 401 count: a working client never empties the
+// bucket, though it shares the refusal while another client at its address
+// empties it. The address is the TCP peer's, never X-Forwarded-For, which
+// the client writes itself.
+func (a *api) limitAuthFailures(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if a.authFailures == nil {
+			return next(c)
+		}
+		addr := peerAddress(c.Request().RemoteAddr)
+		if ok, wait := a.authFailures.check(addr); !ok {
+			return &core.Error{Kind: core.KindRateLimited, RetryAfter: wait,
+				Message: "too many requests with tokens that are not valid, retry after the delay given"}
+		}
+
+		err := next(c)
+		if core.IsKind(err, core.KindUnauthenticated) {
+			a.authFailures.spend(addr)
+		}
+		return err
+	}
+}
+
+// peerAddress is the host of a request's RemoteAddr, without the port,
+// which changes with every connection.
+func peerAddress(remoteAddr string) string {
+	host, _, err := net.SplitHostPort(remoteAddr)
+	if err != nil {
+		return remoteAddr
+	}
+	return host
 }

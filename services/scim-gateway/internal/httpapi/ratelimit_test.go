@@ -63,3 +63,38 @@ func TestRateLimiterBoundsMemory(t *testing.T) {
 		t.Errorf("%d buckets kept after every other one refilled", len(l.buckets))
 	}
 }
+
+func TestCheckTakesNothingAndRemembersNothing(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	l := newAuthFailureLimiter(1, 2, func() time.Time { return now })
+
+	for range 5 {
+		if ok, _ := l.check("198.51.100.7"); !ok {
+			t.Fatal("check of a fresh address refused")
+		}
+	}
+	if len(l.buckets) != 0 {
+		t.Errorf("check kept %d buckets", len(l.buckets))
+	}
+
+	l.spend("198.51.100.7")
+	l.spend("198.51.100.7")
+	ok, wait := l.check("198.51.100.7")
+	if ok || wait != time.Second {
+		t.Errorf("after the burst: admitted %v, wait %v; want refused, 1s", ok, wait)
+	}
+	now = now.Add(time.Second)
+	if ok, _ := l.check("198.51.100.7"); !ok {
+		t.Error("not admitted after the refill")
+	}
+}
+
+func TestAuthFailureLimiterDefaults(t *testing.T) {
+	l := newAuthFailureLimiter(0, 0, time.Now)
+	if l.rate != DefaultAuthFailureRate || l.burst != DefaultAuthFailureBurst {
+		t.Errorf("defaults = %v/s burst %v", l.rate, l.burst)
+	}
+	if newAuthFailureLimiter(-1, 0, time.Now) != nil {
+		t.Error("a negative rate did not turn the limit off")
+	}
+}

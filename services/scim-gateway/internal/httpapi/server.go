@@ -53,6 +53,13 @@ type Options struct {
 	// and DefaultRateBurst, a negative RateLimit turns the limit off.
 	RateLimit int
 	RateBurst int
+	// AuthFailureRate is how many requests per second one client address
+	// may send that the core refuses for their token, with bursts of
+	// AuthFailureBurst; 0 takes DefaultAuthFailureRate and
+	// DefaultAuthFailureBurst, a negative AuthFailureRate turns the limit
+	// off.
+	AuthFailureRate  int
+	AuthFailureBurst int
 	// Metrics counts and times the answered requests; nil counts nothing.
 	Metrics *telemetry.HTTPMetrics
 }
@@ -63,7 +70,10 @@ type api struct {
 	publicURL string
 	maxBody   int64
 	limiter   *rateLimiter
-	metrics   *telemetry.HTTPMetrics
+	// authFailures limits, per client address, the requests the core
+	// refused for their token.
+	authFailures *rateLimiter
+	metrics      *telemetry.HTTPMetrics
 }
 
 // New returns the HTTP handler of the gateway: /scim/v2, /healthz and
@@ -75,7 +85,9 @@ func New(opts Options) *echo.Echo {
 		publicURL: strings.TrimRight(opts.PublicURL, "/"),
 		maxBody:   opts.MaxBodyBytes,
 		limiter:   newRateLimiter(opts.RateLimit, opts.RateBurst, time.Now),
-		metrics:   opts.Metrics,
+		authFailures: newAuthFailureLimiter(opts.AuthFailureRate, opts.AuthFailureBurst,
+			time.Now),
+		metrics: opts.Metrics,
 	}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
@@ -94,7 +106,7 @@ func New(opts Options) *echo.Echo {
 	e.GET("/readyz", a.readyz)
 
 	g := e.Group(BasePath, a.limitBody, a.checkContentType, a.recordSource, a.authenticate,
-		a.limitRate, a.checkPathID)
+		a.limitAuthFailures, a.limitRate, a.checkPathID)
 	g.GET("/Users", a.listUsers)
 	g.POST("/Users", a.createUser)
 	g.POST("/Users/.search", a.searchUsers)
