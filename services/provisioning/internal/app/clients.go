@@ -442,5 +442,5 @@ func clientError(err error, clientID string) error {
 
 // clientNotFound is the one answer for a client the admin may not see.
 func clientNotFound(clientID string) error {
-	return domain.Errorf(domain.KindNotFound, "SCIM client %q not found", clientID)
+	return domain.Errorf(domain.KindNotFound, "SCIM client %s not found", domain.QuoteID(clientID))
 }

@@ -99,7 +99,7 @@ func (d *Directory) AddMember(ctx context.Context, inv domain.Invitation) (domai
 	if _, err := d.store.Organizations().Organization(ctx, inv.OrganizationID); err != nil {
 		if domain.IsKind(err, domain.KindNotFound) {
 			return domain.Member{}, domain.Errorf(domain.KindNotFound,
-				"organisation %q not found", inv.OrganizationID)
+				"organisation %s not found", domain.QuoteID(inv.OrganizationID))
 		}
 		return domain.Member{}, asDomainError(err)
 	}

@@ -496,7 +496,7 @@ func addClientMembers(
 
 // notClientUser refuses a group member that is not a user of the caller.
 func notClientUser(id string) error {
-	return domain.Errorf(domain.KindInvalid, "%q is not a user of this SCIM client", id).
+	return domain.Errorf(domain.KindInvalid, "%s is not a user of this SCIM client", domain.QuoteID(id)).
 		WithReason(domain.ReasonInvalidValue)
 }
 
@@ -527,7 +527,7 @@ func notFoundAsGroup(err error, id string) error {
 
 // groupNotFound is the one answer for a group the caller may not see.
 func groupNotFound(id string) error {
-	return domain.Errorf(domain.KindNotFound, "group %q not found", id)
+	return domain.Errorf(domain.KindNotFound, "group %s not found", domain.QuoteID(id))
 }
 
 // validate checks the names of a group a client creates or replaces.

@@ -144,5 +144,5 @@ func (s *Members) change(
 
 // memberNotFound is the one answer for a member the admin may not see.
 func memberNotFound(memberID string) error {
-	return domain.Errorf(domain.KindNotFound, "member %q not found", memberID)
+	return domain.Errorf(domain.KindNotFound, "member %s not found", domain.QuoteID(memberID))
 }

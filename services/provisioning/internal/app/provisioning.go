@@ -567,7 +567,7 @@ func clientGroups(caller ScimCaller, groups []domain.Group) []domain.Group {
 // userNotFound is the one answer for a user the caller may not see, so the
 // answer for another client's member equals the answer for no member.
 func userNotFound(id string) error {
-	return domain.Errorf(domain.KindNotFound, "user %q not found", id)
+	return domain.Errorf(domain.KindNotFound, "user %s not found", domain.QuoteID(id))
 }
 
 // notFoundAsUser replaces a repository's not-found detail with the SCIM one.

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"strconv"
 	"strings"
 	"unicode"
 )
@@ -52,6 +53,28 @@ func ValidID(id string) bool {
 		}
 	}
 	return true
+}
+
+// maxQuotedIDLength bounds, in characters, an identifier an error message
+// quotes: the caller's text is echoed to help, not to fill a log line.
+const maxQuotedIDLength = 64
+
+// QuoteID quotes id for an error message, as %q would, cut by ShortID.
+func QuoteID(id string) string {
+	return strconv.Quote(ShortID(id))
+}
+
+// ShortID returns id for an error message: whole when it has at most 64
+// characters, else its first 64 followed by "…".
+func ShortID(id string) string {
+	count := 0
+	for i := range id {
+		if count == maxQuotedIDLength {
+			return id[:i] + "…"
+		}
+		count++
+	}
+	return id
 }
 
 // invalidValue is the error for an attribute a client sent that the core

@@ -3,6 +3,7 @@ package domain
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -334,5 +335,22 @@ func TestCheckAdoptionNeedsUserNameAndEmailOfAPrivilegedMember(t *testing.T) {
 				t.Errorf("%s: %v, want a uniqueness conflict", tt.name, err)
 			}
 		}
+	}
+}
+
+func TestShortIDCutsAfter64Characters(t *testing.T) {
+	tests := []struct{ id, want string }{
+		{"", ""},
+		{strings.Repeat("a", 64), strings.Repeat("a", 64)},
+		{strings.Repeat("a", 65), strings.Repeat("a", 64) + "…"},
+		{strings.Repeat("é", 70), strings.Repeat("é", 64) + "…"},
+	}
+	for _, tt := range tests {
+		if got := ShortID(tt.id); got != tt.want {
+			t.Errorf("ShortID(%d bytes) = %q, want %q", len(tt.id), got, tt.want)
+		}
+	}
+	if got := QuoteID(strings.Repeat("b", 65)); got != `"`+strings.Repeat("b", 64)+`…"` {
+		t.Errorf("QuoteID = %s", got)
 	}
 }

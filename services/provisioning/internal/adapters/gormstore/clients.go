@@ -122,7 +122,7 @@ func (c clients) Client(ctx context.Context, orgID, clientID string) (domain.Sci
 		return domain.ScimClient{}, storeError("get scim client", err)
 	}
 	if len(rows) == 0 {
-		return domain.ScimClient{}, notFound("SCIM client %s not found", clientID)
+		return domain.ScimClient{}, notFound("SCIM client %s not found", domain.ShortID(clientID))
 	}
 	return rows[0].domain(), nil
 }
@@ -161,7 +161,7 @@ func (c clients) UpdateClient(
 			return err
 		}
 		if len(rows) == 0 {
-			return notFound("SCIM client %s not found", clientID)
+			return notFound("SCIM client %s not found", domain.ShortID(clientID))
 		}
 
 		client := rows[0].domain()
@@ -203,7 +203,7 @@ func (c clients) DeleteClient(ctx context.Context, orgID, clientID string) error
 		return storeError("delete scim client", res.Error)
 	}
 	if res.RowsAffected == 0 {
-		return notFound("SCIM client %s not found", clientID)
+		return notFound("SCIM client %s not found", domain.ShortID(clientID))
 	}
 	return nil
 }

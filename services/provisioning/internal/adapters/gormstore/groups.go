@@ -126,7 +126,7 @@ func (d directory) loadGroup(
 		return domain.Group{}, err
 	}
 	if len(rows) == 0 {
-		return domain.Group{}, notFound("group %s not found", groupID)
+		return domain.Group{}, notFound("group %s not found", domain.ShortID(groupID))
 	}
 	return rows[0].domain(), nil
 }
@@ -232,7 +232,7 @@ func (d directory) DeleteGroup(ctx context.Context, orgID, groupID string) error
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
-			return notFound("group %s not found", groupID)
+			return notFound("group %s not found", domain.ShortID(groupID))
 		}
 		return nil
 	})
@@ -465,7 +465,7 @@ func (d directory) GroupsOfMember(
 		return nil, storeError("list groups of member", err)
 	}
 	if len(exists) == 0 {
-		return nil, notFound("member %s not found", memberID)
+		return nil, notFound("member %s not found", domain.ShortID(memberID))
 	}
 
 	var rows []groupRow

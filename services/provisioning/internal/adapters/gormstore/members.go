@@ -223,7 +223,7 @@ func (d directory) Member(ctx context.Context, orgID, memberID string) (domain.M
 		return domain.Member{}, storeError("get member", err)
 	}
 	if len(rows) == 0 {
-		return domain.Member{}, notFound("member %s not found", memberID)
+		return domain.Member{}, notFound("member %s not found", domain.ShortID(memberID))
 	}
 	m, err := rows[0].domain()
 	if err != nil {
@@ -413,7 +413,7 @@ func (d directory) UpdateMember(
 			return err
 		}
 		if len(rows) == 0 {
-			return notFound("member %s not found", memberID)
+			return notFound("member %s not found", domain.ShortID(memberID))
 		}
 		member, err := rows[0].domain()
 		if err != nil {
@@ -483,7 +483,7 @@ func (d directory) EraseMember(ctx context.Context, orgID, memberID string) erro
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
-			return notFound("member %s not found", memberID)
+			return notFound("member %s not found", domain.ShortID(memberID))
 		}
 		return nil
 	})

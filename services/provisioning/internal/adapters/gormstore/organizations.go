@@ -38,7 +38,7 @@ func (o organizations) Organization(ctx context.Context, id string) (domain.Orga
 		return domain.Organization{}, storeError("get organisation", err)
 	}
 	if len(rows) == 0 {
-		return domain.Organization{}, notFound("organisation %s not found", id)
+		return domain.Organization{}, notFound("organisation %s not found", domain.ShortID(id))
 	}
 	return rows[0].domain(), nil
 }

@@ -7,10 +7,12 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc"
@@ -104,6 +106,12 @@ func NewAdminHTTPHandler(
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(openapi.Admin)
 	})
+	// Any other path answers the JSON error the API's own unknown routes
+	// answer, so a client reads one error shape whatever it asked for.
+	root.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeAdminError(mux, w, r, http.StatusNotFound,
+			status.New(codes.NotFound, http.StatusText(http.StatusNotFound)))
+	})
 	return withSecurityHeaders(root), nil
 }
 
@@ -161,6 +169,11 @@ func guardAdminRequest(mux *runtime.ServeMux, next http.Handler) http.Handler {
 				status.New(codes.Unauthenticated, "an admin bearer token is required"))
 			return
 		}
+		if !validUTF8URL(r.URL) {
+			writeAdminError(mux, w, r, http.StatusBadRequest, status.New(codes.InvalidArgument,
+				"the request is not valid: the URL is not valid UTF-8"))
+			return
+		}
 		if r.ContentLength > MaxAdminRequestBytes {
 			st.bodyTooLarge.Store(true)
 			writeAdminError(mux, w, r, http.StatusRequestEntityTooLarge, bodyTooLargeStatus())
@@ -171,6 +184,29 @@ func guardAdminRequest(mux *runtime.ServeMux, next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// validUTF8URL reports whether the unescaped path and every query name and
+// value are valid UTF-8. grpc-gateway would copy them into protobuf string
+// fields, which must be UTF-8, and fail the call with a marshalling error
+// (a 500) instead of telling the caller what was wrong. A query string that
+// does not parse is left to grpc-gateway, which answers it with a 400.
+func validUTF8URL(u *url.URL) bool {
+	if !utf8.ValidString(u.Path) {
+		return false
+	}
+	query, _ := url.ParseQuery(u.RawQuery)
+	for name, values := range query {
+		if !utf8.ValidString(name) {
+			return false
+		}
+		for _, v := range values {
+			if !utf8.ValidString(v) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func hasBearerToken(header string) bool {

@@ -293,3 +293,84 @@ func TestAdminHTTPServesItsOpenAPIDocument(t *testing.T) {
 			len(doc.Paths))
 	}
 }
+
+// TestAdminHTTPRefusesURLsThatAreNotUTF8 sends paths and query values that
+// unescape to invalid UTF-8: each is a 400 with one message, never the 500
+// that grpc-gateway's marshalling of a protobuf string would give.
+func TestAdminHTTPRefusesURLsThatAreNotUTF8(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	owner := adminToken(t, "org-a", domain.RoleOwner)
+
+	cases := []struct{ method, path string }{
+		{http.MethodGet, "/v1/scim-clients/%ff"},
+		{http.MethodPost, "/v1/members/%ff:deactivate"},
+		{http.MethodGet, "/v1/provisioning-events?clientId=%ff"},
+		{http.MethodGet, "/v1/provisioning-events:export?memberId=%ff"},
+		{http.MethodGet, "/v1/members?pageToken=%00%ff"},
+		{http.MethodGet, "/v1/members?%ff=1"},
+	}
+	for _, c := range cases {
+		var body io.Reader
+		if c.method == http.MethodPost {
+			body = strings.NewReader("{}")
+		}
+		a := e.send(t, c.method, c.path, owner, body)
+		if a.status != http.StatusBadRequest {
+			t.Errorf("%s %s: status %d, want 400: %s", c.method, c.path, a.status, a.body)
+			continue
+		}
+		if msg := a.errorMessage(t); msg != "the request is not valid: the URL is not valid UTF-8" {
+			t.Errorf("%s %s: message %q", c.method, c.path, msg)
+		}
+	}
+
+	// Valid UTF-8 beyond ASCII passes on to the API.
+	if a := e.send(t, http.MethodGet, "/v1/scim-clients/%C3%A9", owner, nil); a.status != http.StatusNotFound {
+		t.Errorf("an id in valid UTF-8: status %d, want 404: %s", a.status, a.body)
+	}
+}
+
+// TestAdminHTTPUnknownRoutesAnswerJSON checks that paths outside /v1/ that
+// the API does not have answer the JSON 404 of the API's own routes.
+func TestAdminHTTPUnknownRoutesAnswerJSON(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+
+	for _, path := range []string{"/", "/nothing-here", "/v2/members", "/healthz/extra"} {
+		a := e.send(t, http.MethodGet, path, "", nil)
+		if a.status != http.StatusNotFound || a.header.Get("Content-Type") != "application/json" ||
+			a.errorMessage(t) != "Not Found" {
+			t.Errorf("GET %s: %d %q %s, want the JSON 404", path, a.status, a.header.Get("Content-Type"), a.body)
+		}
+	}
+	if a := e.send(t, http.MethodGet, "/healthz", "", nil); a.status != http.StatusOK {
+		t.Errorf("GET /healthz: %d", a.status)
+	}
+}
+
+// TestAdminHTTPCutsLongIDsInMessages checks that an error message quotes at
+// most 64 characters of an id the caller sent.
+func TestAdminHTTPCutsLongIDsInMessages(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	owner := adminToken(t, "org-a", domain.RoleOwner)
+	long := strings.Repeat("x", 70)
+
+	for _, path := range []string{"/v1/scim-clients/" + long, "/v1/members/" + long + ":deactivate"} {
+		var body io.Reader
+		if strings.HasSuffix(path, ":deactivate") {
+			body = strings.NewReader("{}")
+		}
+		method := http.MethodGet
+		if body != nil {
+			method = http.MethodPost
+		}
+		a := e.send(t, method, path, owner, body)
+		msg := a.errorMessage(t)
+		if a.status != http.StatusNotFound || strings.Contains(msg, long) ||
+			!strings.Contains(msg, `"`+strings.Repeat("x", 64)+`…"`) {
+			t.Errorf("%s: %d %q, want 404 quoting the id cut after 64 characters", path, a.status, msg)
+		}
+	}
+}
