@@ -124,6 +124,24 @@ func RequestSourceFrom(ctx context.Context) domain.RequestSource {
 	return src
 }
 
+type optimisticAttemptKey struct{}
+
+// WithOptimisticAttempt returns a context that marks an update as one
+// attempt of several: the caller read the resource, changed it and will try
+// again when the version it read turns out stale. A stale-version failure of
+// such an attempt is then not logged, since it is not the request's outcome;
+// the caller reports that outcome itself (ReportRejection) if it gives up.
+// Any other failure is logged as usual.
+func WithOptimisticAttempt(ctx context.Context) context.Context {
+	return context.WithValue(ctx, optimisticAttemptKey{}, true)
+}
+
+// isOptimisticAttempt reports whether ctx came from WithOptimisticAttempt.
+func isOptimisticAttempt(ctx context.Context) bool {
+	attempt, _ := ctx.Value(optimisticAttemptKey{}).(bool)
+	return attempt
+}
+
 // failed appends a failure event for a change that did not happen. It runs
 // in a transaction of its own, after the change rolled back, and survives a
 // cancelled request so a refused or failed call is always logged. A failure

@@ -252,7 +252,8 @@ func (p *Provisioning) ListUsers(
 
 // UpdateUser replaces a user's attributes with what the client sent. With
 // sync attributes off only "active" is applied. A non-zero expectedVersion
-// must equal the member's version.
+// must equal the member's version; when it does not and ctx marks an
+// optimistic attempt (WithOptimisticAttempt), no failure event is written.
 func (p *Provisioning) UpdateUser(
 	ctx context.Context,
 	caller ScimCaller,
@@ -324,6 +325,9 @@ func (p *Provisioning) UpdateUser(
 	})
 	if err != nil {
 		err = notFoundAsUser(asDomainError(err), id)
+		if domain.IsKind(err, domain.KindPreconditionFailed) && isOptimisticAttempt(ctx) {
+			return User{}, err
+		}
 		p.events.failed(ctx, event, domain.OutcomeFailed, err)
 		return User{}, err
 	}

@@ -112,6 +112,9 @@ func (s *ScimServer) UpdateUser(
 	if err != nil {
 		return nil, err
 	}
+	if optimisticAttempt(ctx) {
+		ctx = app.WithOptimisticAttempt(ctx)
+	}
 	user, err := s.provisioning.UpdateUser(ctx, caller, req.GetUser().GetId(),
 		provisionedUserFromProto(req.GetUser()), req.GetExpectedVersion())
 	if err != nil {

@@ -21,6 +21,22 @@ const (
 	CompatibilityRulesKey = "x-scim-compatibility-rules"
 )
 
+// OptimisticAttemptKey is the metadata key, set to "true", with which the
+// SCIM gateway marks an UpdateUser call it will retry when the member's
+// version is stale (a PATCH without If-Match). The core then writes no
+// failure event for the stale version: the gateway's retry, or its
+// ReportRejection when it gives up, carries the request's outcome.
+const OptimisticAttemptKey = "x-scim-optimistic-attempt"
+
+// optimisticAttempt reports whether the call's metadata marks it as an
+// optimistic attempt. Only "true" does; anything else is an ordinary call,
+// whose failures are all logged.
+func optimisticAttempt(ctx context.Context) bool {
+	md, _ := metadata.FromIncomingContext(ctx)
+	values := md.Get(OptimisticAttemptKey)
+	return len(values) == 1 && values[0] == "true"
+}
+
 // requestSourceInterceptor reads the request source of ScimService calls
 // into the context, where the application records it with provisioning
 // events. Values that are not well-formed names are dropped with a warning

@@ -5,7 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 
 	provisioningv1 "github.com/craevidence/scim-provisioning/api/gen/craevidence/provisioning/v1"
 	"github.com/craevidence/scim-provisioning/services/provisioning/internal/adapters/grpcserver"
@@ -95,5 +97,65 @@ func TestAdminCallsCannotClaimASource(t *testing.T) {
 			t.Errorf("admin event %s carries a source: %q %v", ev.GetOperation(),
 				ev.GetIdentityProvider(), ev.GetCompatibilityRules())
 		}
+	}
+}
+
+// TestOptimisticAttemptWritesNoStaleVersionFailure sends an UpdateUser with
+// a stale version, once marked as an optimistic attempt and once not: only
+// the unmarked one writes a failed user.update event. A marked attempt that
+// fails for another reason is still logged.
+func TestOptimisticAttemptWritesNoStaleVersionFailure(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	clientID, token := e.newScimClient(t, &provisioningv1.CreateScimClientRequest{AutoActivate: true})
+	created, err := e.scim.CreateUser(withBearer(token),
+		&provisioningv1.CreateUserRequest{User: scimUser("ada@example.com", true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := created.GetUser().GetId()
+	stale := created.GetUser()
+	stale.DisplayName = "Ada"
+	update := &provisioningv1.UpdateUserRequest{User: stale, ExpectedVersion: 99}
+
+	attempt := metadata.AppendToOutgoingContext(withBearer(token),
+		grpcserver.OptimisticAttemptKey, "true")
+	if _, err := e.scim.UpdateUser(attempt, update); status.Code(err) != codes.FailedPrecondition {
+		t.Fatalf("marked stale update: %v, want FailedPrecondition", err)
+	}
+	failures := func() int {
+		t.Helper()
+		events, err := e.admin.ListProvisioningEvents(ownerCtx(t), &provisioningv1.ListProvisioningEventsRequest{
+			ClientId: clientID, MemberId: id, Operation: "user.update",
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, ev := range events.GetEvents() {
+			if ev.GetOutcome() == provisioningv1.ProvisioningOutcome_PROVISIONING_OUTCOME_FAILED {
+				n++
+			}
+		}
+		return n
+	}
+	if n := failures(); n != 0 {
+		t.Fatalf("failed events after a marked stale attempt = %d, want 0", n)
+	}
+
+	other := metadata.AppendToOutgoingContext(withBearer(token), grpcserver.OptimisticAttemptKey, "yes")
+	if _, err := e.scim.UpdateUser(other, update); status.Code(err) != codes.FailedPrecondition {
+		t.Fatalf("stale update: %v, want FailedPrecondition", err)
+	}
+	if n := failures(); n != 1 {
+		t.Fatalf("failed events after an unmarked stale update = %d, want 1", n)
+	}
+
+	invalid := &provisioningv1.UpdateUserRequest{User: &provisioningv1.User{Id: id}}
+	if _, err := e.scim.UpdateUser(attempt, invalid); status.Code(err) != codes.InvalidArgument {
+		t.Fatalf("marked invalid update: %v, want InvalidArgument", err)
+	}
+	if n := failures(); n != 2 {
+		t.Fatalf("failed events after a marked invalid update = %d, want 2", n)
 	}
 }
