@@ -23,7 +23,8 @@ func main() {
 		fmt.Fprintln(flags.Output(), "usage: scim-gateway\n\n"+
 			"Serves SCIM 2.0 at /scim/v2. Configuration comes from the environment:\n"+
 			"SCIM_LISTEN_ADDR, PROVISIONING_GRPC_ADDR, SCIM_PUBLIC_URL, SCIM_SHUTDOWN_TIMEOUT,\n"+
-			"SCIM_RATE_LIMIT, SCIM_RATE_BURST, METRICS_ADDR, OTEL_EXPORTER_OTLP_ENDPOINT,\n"+
+			"SCIM_RATE_LIMIT, SCIM_RATE_BURST, SCIM_AUTH_FAILURE_RATE, SCIM_AUTH_FAILURE_BURST,\n"+
+			"METRICS_ADDR, OTEL_EXPORTER_OTLP_ENDPOINT,\n"+
 			"OTEL_EXPORTER_OTLP_INSECURE, LOG_FORMAT and LOG_LEVEL (see README.md).")
 	}
 	if err := flags.Parse(os.Args[1:]); err != nil {
@@ -46,13 +47,15 @@ func main() {
 func run() error {
 	env := envconfig.New()
 	opts := service.Options{
-		ListenAddr:      env.String("SCIM_LISTEN_ADDR", "127.0.0.1:8080"),
-		CoreAddr:        env.String("PROVISIONING_GRPC_ADDR", "127.0.0.1:9090"),
-		PublicURL:       env.String("SCIM_PUBLIC_URL", ""),
-		ShutdownTimeout: env.Duration("SCIM_SHUTDOWN_TIMEOUT", 0),
-		RateLimit:       env.Int("SCIM_RATE_LIMIT", 0),
-		RateBurst:       env.Int("SCIM_RATE_BURST", 0),
-		MetricsAddr:     env.String("METRICS_ADDR", ""),
+		ListenAddr:       env.String("SCIM_LISTEN_ADDR", "127.0.0.1:8080"),
+		CoreAddr:         env.String("PROVISIONING_GRPC_ADDR", "127.0.0.1:9090"),
+		PublicURL:        env.String("SCIM_PUBLIC_URL", ""),
+		ShutdownTimeout:  env.Duration("SCIM_SHUTDOWN_TIMEOUT", 0),
+		RateLimit:        env.Int("SCIM_RATE_LIMIT", 0),
+		RateBurst:        env.Int("SCIM_RATE_BURST", 0),
+		AuthFailureRate:  env.Int("SCIM_AUTH_FAILURE_RATE", 0),
+		AuthFailureBurst: env.Int("SCIM_AUTH_FAILURE_BURST", 0),
+		MetricsAddr:      env.String("METRICS_ADDR", ""),
 		Tracing: telemetry.TracingOptions{
 			Endpoint: env.String("OTEL_EXPORTER_OTLP_ENDPOINT", ""),
 			Insecure: env.Bool("OTEL_EXPORTER_OTLP_INSECURE", false),

@@ -30,6 +30,10 @@ type Options struct {
 	// httpapi.Options.
 	RateLimit int
 	RateBurst int
+	// AuthFailureRate and AuthFailureBurst limit, per client address, the
+	// requests the core refuses for their token; see httpapi.Options.
+	AuthFailureRate  int
+	AuthFailureBurst int
 	// ShutdownTimeout bounds how long in-flight requests may take to finish
 	// once shutdown starts.
 	ShutdownTimeout time.Duration
@@ -86,6 +90,9 @@ func Run(ctx context.Context, opts Options) error {
 		RateLimit: opts.RateLimit,
 		RateBurst: opts.RateBurst,
 		Metrics:   telemetry.NewHTTPMetrics(registry),
+
+		AuthFailureRate:  opts.AuthFailureRate,
+		AuthFailureBurst: opts.AuthFailureBurst,
 	})
 	server := &http.Server{
 		Handler:           handler,
